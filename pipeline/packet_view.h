@@ -1,0 +1,55 @@
+// PacketView: what decode learns of one frame (L2..L4), as a plain struct.
+// Capture fills the time, frame number and vantage; decode fills the rest.
+// It lives in the mbuf's private area, so the rx stage decodes once and the
+// worker reads the same view; nothing after decode touches rte_mbuf.
+#pragma once
+#include <cstdint>
+
+#include "pipeline/ip_addr.h"
+
+namespace cs {
+
+enum TcpFlag : uint8_t {
+    kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10, kUrg = 0x20, kEce = 0x40, kCwr = 0x80,
+};
+
+struct TcpOptions {
+    enum : uint8_t { kHasMss = 1, kHasWs = 2, kHasSackPerm = 4, kHasTs = 8, kHasSack = 16 };
+    uint8_t present = 0;     // kHas* bits
+    uint8_t wscale = 0;
+    uint16_t mss = 0;
+    uint32_t tsval = 0, tsecr = 0;
+    uint8_t count = 0;       // options seen (including NOP/EOL); 0 = no options
+};
+
+struct PacketView {
+    // Filled by capture.
+    uint64_t ts_ns = 0;      // packet time (file timestamp offline, receive time live)
+    uint32_t frame = 0;      // 1-based frame number within its input port
+    uint16_t vantage = 0;    // index into the configured vantage labels
+    // L2
+    uint8_t vlan_count = 0;  // 0, 1 (802.1Q) or 2 (QinQ)
+    uint16_t vlan[2] = {};   // outer first
+    // L3
+    uint8_t ip_version = 0;  // 4 or 6
+    uint8_t ttl = 0;         // IPv4 TTL or IPv6 hop limit
+    uint16_t ip_id = 0;      // IPv4 identification (0 for IPv6)
+    bool df = false;         // IPv4 don't-fragment
+    bool fragment = false;   // an IP fragment (L4 fields valid only on the first)
+    IpAddr src, dst;
+    // L4
+    uint8_t l4_proto = 0;    // 6 TCP, 17 UDP, other values: no L4 fields
+    uint16_t sport = 0, dport = 0;
+    uint32_t seq = 0, ack = 0;
+    uint8_t tcp_flags = 0;
+    uint16_t window = 0;
+    TcpOptions tcp_opts;
+    const uint8_t* payload = nullptr;
+    uint32_t payload_len = 0;
+    uint32_t wire_len = 0;   // frame length on the wire
+
+    bool is_tcp() const { return l4_proto == 6; }
+    bool is_udp() const { return l4_proto == 17; }
+};
+
+}  // namespace cs

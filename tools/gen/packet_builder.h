@@ -1,0 +1,56 @@
+// packet_builder: builds wire-exact Ethernet frames (optional 802.1Q/QinQ tags,
+// IPv4 with options or IPv6 with extension headers, TCP with options, UDP) with
+// correct lengths and checksums, the way a Linux or Cisco stack would send them.
+// Used by callsentry-gen for scenario pcaps and by the tests to feed decode.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "pipeline/ip_addr.h"
+
+namespace cs::gen {
+
+struct L2Spec {
+    uint8_t src_mac[6] = {0x00, 0x50, 0x56, 0x00, 0x00, 0x01};
+    uint8_t dst_mac[6] = {0x00, 0x50, 0x56, 0x00, 0x00, 0x02};
+    std::vector<uint16_t> vlans;  // outer first; 2 tags: outer 0x88a8, inner 0x8100
+};
+
+struct Ipv6ExtHeader {
+    uint8_t type = 0;              // 0 hop-by-hop, 43 routing, 60 destination options, 44 fragment
+    std::vector<uint8_t> body;     // bytes after next-header/len; padded to 8-byte units by the builder
+};
+
+struct IpSpec {
+    IpAddr src, dst;
+    uint8_t ttl = 64;              // IPv4 TTL / IPv6 hop limit
+    uint16_t ip_id = 0;            // IPv4 only
+    bool df = true;                // IPv4 only
+    std::vector<uint8_t> ipv4_options;        // padded to 4 bytes by the builder
+    std::vector<Ipv6ExtHeader> ipv6_ext;      // in order
+};
+
+struct TcpSpec {
+    uint16_t sport = 0, dport = 0;
+    uint32_t seq = 0, ack = 0;
+    uint8_t flags = 0;             // cs::TcpFlag bits
+    uint16_t window = 0;
+    std::optional<uint16_t> mss;
+    bool sack_perm = false;
+    std::optional<uint32_t> tsval; // with tsecr: the timestamp option
+    uint32_t tsecr = 0;
+    std::optional<uint8_t> wscale;
+    // Options are laid out as Linux does for a SYN: MSS, SACK_PERM, TS, NOP, WS.
+};
+
+struct UdpSpec {
+    uint16_t sport = 0, dport = 0;
+};
+
+std::vector<uint8_t> build_tcp(const L2Spec& l2, const IpSpec& ip, const TcpSpec& tcp,
+                               const std::vector<uint8_t>& payload = {});
+std::vector<uint8_t> build_udp(const L2Spec& l2, const IpSpec& ip, const UdpSpec& udp,
+                               const std::vector<uint8_t>& payload = {});
+
+}  // namespace cs::gen
