@@ -1,0 +1,241 @@
+#include "pipeline/decode.h"
+
+namespace cs {
+
+namespace {
+
+// Every read goes through these with an offset already checked against the
+// bound of the layer being parsed; the frame may sit at any alignment.
+inline uint16_t rd16(const uint8_t* p) { return uint16_t(uint16_t(p[0]) << 8 | p[1]); }
+inline uint32_t rd32(const uint8_t* p) {
+    return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+
+constexpr uint16_t kEthIpv4 = 0x0800;
+constexpr uint16_t kEthIpv6 = 0x86dd;
+constexpr uint8_t kProtoTcp = 6;
+constexpr uint8_t kProtoUdp = 17;
+// Ten IPv6 extension headers would already be pathological; past eight we stop
+// walking so a crafted chain cannot make decode loop over the whole frame.
+constexpr int kMaxIpv6ExtHeaders = 8;
+
+inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t == 0x9100; }
+
+DecodeStatus decode_tcp(const uint8_t* p, uint32_t n, PacketView& out) {
+    if (n < 20) return DecodeStatus::kTruncatedTcp;
+    out.sport = rd16(p);
+    out.dport = rd16(p + 2);
+    out.seq = rd32(p + 4);
+    out.ack = rd32(p + 8);
+    uint32_t hlen = uint32_t(p[12] >> 4) * 4;
+    out.tcp_flags = p[13];
+    out.window = rd16(p + 14);
+    if (hlen < 20 || hlen > n) return DecodeStatus::kBadTcpOffset;
+
+    TcpOptions& o = out.tcp_opts;
+    uint32_t i = 20;
+    while (i < hlen) {
+        uint8_t kind = p[i];
+        ++o.count;
+        if (kind == 0) break;  // EOL: the rest of the option space is padding
+        if (kind == 1) {
+            ++i;
+            continue;
+        }
+        if (i + 1 >= hlen) return DecodeStatus::kBadTcpOption;
+        uint8_t olen = p[i + 1];
+        if (olen < 2 || i + olen > hlen) return DecodeStatus::kBadTcpOption;
+        const uint8_t* v = p + i + 2;
+        // A known kind with an unexpected length is skipped, not trusted: the
+        // length byte still lets us step over it, so it is not an anomaly.
+        switch (kind) {
+            case 2:
+                if (olen == 4) { o.mss = rd16(v); o.present |= TcpOptions::kHasMss; }
+                break;
+            case 3:
+                if (olen == 3) { o.wscale = v[0]; o.present |= TcpOptions::kHasWs; }
+                break;
+            case 4:
+                if (olen == 2) o.present |= TcpOptions::kHasSackPerm;
+                break;
+            case 5:
+                if ((olen - 2) % 8 == 0 && olen > 2) o.present |= TcpOptions::kHasSack;
+                break;
+            case 8:
+                if (olen == 10) {
+                    o.tsval = rd32(v);
+                    o.tsecr = rd32(v + 4);
+                    o.present |= TcpOptions::kHasTs;
+                }
+                break;
+            default:
+                break;
+        }
+        i += olen;
+    }
+    out.payload = p + hlen;
+    out.payload_len = n - hlen;
+    return DecodeStatus::kOk;
+}
+
+// `fragment`: the first fragment of a larger datagram; its UDP length covers
+// bytes that arrive in later fragments, so it may exceed what is here.
+DecodeStatus decode_udp(const uint8_t* p, uint32_t n, bool fragment, PacketView& out) {
+    if (n < 8) return DecodeStatus::kTruncatedUdp;
+    out.sport = rd16(p);
+    out.dport = rd16(p + 2);
+    uint32_t ulen = rd16(p + 4);
+    if (ulen < 8) return DecodeStatus::kBadUdpLength;
+    if (ulen > n) {
+        if (!fragment) return DecodeStatus::kBadUdpLength;
+        ulen = n;
+    }
+    out.payload = p + 8;
+    out.payload_len = ulen - 8;
+    return DecodeStatus::kOk;
+}
+
+DecodeStatus decode_l4(uint8_t proto, const uint8_t* p, uint32_t n, PacketView& out) {
+    out.l4_proto = proto;
+    if (proto == kProtoTcp) return decode_tcp(p, n, out);
+    if (proto == kProtoUdp) return decode_udp(p, n, out.fragment, out);
+    return DecodeStatus::kNotTcpUdp;
+}
+
+DecodeStatus decode_ipv4(const uint8_t* p, uint32_t n, PacketView& out) {
+    if (n < 20) return DecodeStatus::kTruncatedIpv4;
+    uint32_t ihl = uint32_t(p[0] & 0x0f) * 4;
+    if ((p[0] >> 4) != 4 || ihl < 20) return DecodeStatus::kBadIpv4Header;
+    if (ihl > n) return DecodeStatus::kTruncatedIpv4;
+    uint32_t total = rd16(p + 2);
+    if (total < ihl || total > n) return DecodeStatus::kBadIpv4Length;
+
+    out.ip_version = 4;
+    out.ip_id = rd16(p + 4);
+    uint16_t frag = rd16(p + 6);
+    out.df = (frag & 0x4000) != 0;
+    bool more = (frag & 0x2000) != 0;
+    uint16_t offset = frag & 0x1fff;
+    out.fragment = more || offset != 0;
+    out.ttl = p[8];
+    uint8_t proto = p[9];
+    out.src = IpAddr::v4_bytes(p + 12);
+    out.dst = IpAddr::v4_bytes(p + 16);
+    if (offset != 0) {
+        out.l4_proto = proto;
+        return DecodeStatus::kFragment;
+    }
+    // Bytes past the total length are Ethernet padding (or trailer junk), never payload.
+    return decode_l4(proto, p + ihl, total - ihl, out);
+}
+
+DecodeStatus decode_ipv6(const uint8_t* p, uint32_t n, PacketView& out) {
+    if (n < 40) return DecodeStatus::kTruncatedIpv6;
+    // The enum has no separate IPv6 header-error reason; a wrong version nibble
+    // means the fixed header cannot be trusted, so its length is not either.
+    if ((p[0] >> 4) != 6) return DecodeStatus::kBadIpv6Length;
+    uint32_t plen = rd16(p + 4);
+    // Payload length 0 means a jumbogram (RFC 2675); nothing on a span port
+    // legitimately carries one, so it is counted with the length anomalies.
+    if (plen == 0 || plen > n - 40) return DecodeStatus::kBadIpv6Length;
+
+    out.ip_version = 6;
+    out.ttl = p[7];
+    out.src = IpAddr::v6_bytes(p + 8);
+    out.dst = IpAddr::v6_bytes(p + 24);
+
+    uint8_t next = p[6];
+    const uint8_t* q = p + 40;
+    uint32_t left = plen;
+    for (int seen = 0;; ++seen) {
+        uint32_t hlen;
+        switch (next) {
+            case 0:   // hop-by-hop options
+            case 43:  // routing
+            case 60:  // destination options
+                if (left < 2) return DecodeStatus::kBadIpv6ExtHeader;
+                hlen = (uint32_t(q[1]) + 1) * 8;
+                break;
+            case 51:  // AH: length in 4-byte units, minus 2
+                if (left < 2) return DecodeStatus::kBadIpv6ExtHeader;
+                hlen = (uint32_t(q[1]) + 2) * 4;
+                break;
+            case 44:  // fragment: fixed 8 bytes
+                if (left < 8) return DecodeStatus::kBadIpv6ExtHeader;
+                hlen = 8;
+                break;
+            default:
+                return decode_l4(next, q, left, out);
+        }
+        if (seen == kMaxIpv6ExtHeaders || hlen > left) return DecodeStatus::kBadIpv6ExtHeader;
+        uint8_t after = q[0];
+        if (next == 44) {
+            uint16_t off_flags = rd16(q + 2);
+            out.fragment = true;
+            if ((off_flags >> 3) != 0) {
+                out.l4_proto = after;
+                return DecodeStatus::kFragment;
+            }
+        }
+        next = after;
+        q += hlen;
+        left -= hlen;
+    }
+}
+
+}  // namespace
+
+const char* decode_status_name(DecodeStatus s) {
+    switch (s) {
+        case DecodeStatus::kOk: return "ok";
+        case DecodeStatus::kNotIp: return "not_ip";
+        case DecodeStatus::kNotTcpUdp: return "not_tcp_udp";
+        case DecodeStatus::kFragment: return "fragment";
+        case DecodeStatus::kTruncatedEthernet: return "truncated_ethernet";
+        case DecodeStatus::kTruncatedVlan: return "truncated_vlan";
+        case DecodeStatus::kTooManyVlans: return "too_many_vlans";
+        case DecodeStatus::kTruncatedIpv4: return "truncated_ipv4";
+        case DecodeStatus::kBadIpv4Header: return "bad_ipv4_header";
+        case DecodeStatus::kBadIpv4Length: return "bad_ipv4_length";
+        case DecodeStatus::kTruncatedIpv6: return "truncated_ipv6";
+        case DecodeStatus::kBadIpv6Length: return "bad_ipv6_length";
+        case DecodeStatus::kBadIpv6ExtHeader: return "bad_ipv6_ext_header";
+        case DecodeStatus::kTruncatedTcp: return "truncated_tcp";
+        case DecodeStatus::kBadTcpOffset: return "bad_tcp_offset";
+        case DecodeStatus::kBadTcpOption: return "bad_tcp_option";
+        case DecodeStatus::kTruncatedUdp: return "truncated_udp";
+        case DecodeStatus::kBadUdpLength: return "bad_udp_length";
+        case DecodeStatus::kCount: break;
+    }
+    return "unknown";
+}
+
+DecodeStatus decode_packet(const uint8_t* data, uint32_t len, PacketView& out) {
+    // Reset what decode owns; a view reused across packets must not keep stale
+    // L4 fields from the previous frame.
+    const uint64_t ts_ns = out.ts_ns;
+    const uint32_t frame = out.frame;
+    const uint16_t vantage = out.vantage;
+    out = PacketView{};
+    out.ts_ns = ts_ns;
+    out.frame = frame;
+    out.vantage = vantage;
+    out.wire_len = len;
+
+    if (data == nullptr || len < 14) return DecodeStatus::kTruncatedEthernet;
+    uint32_t off = 12;
+    uint16_t type = rd16(data + off);
+    off += 2;
+    while (is_vlan_tpid(type)) {
+        if (out.vlan_count == 2) return DecodeStatus::kTooManyVlans;
+        if (len - off < 4) return DecodeStatus::kTruncatedVlan;
+        out.vlan[out.vlan_count++] = rd16(data + off) & 0x0fff;
+        type = rd16(data + off + 2);
+        off += 4;
+    }
+    if (type == kEthIpv4) return decode_ipv4(data + off, len - off, out);
+    if (type == kEthIpv6) return decode_ipv6(data + off, len - off, out);
+    return DecodeStatus::kNotIp;
+}
+
+}  // namespace cs

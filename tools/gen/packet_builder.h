@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "pipeline/ip_addr.h"
@@ -18,8 +19,11 @@ struct L2Spec {
 };
 
 struct Ipv6ExtHeader {
-    uint8_t type = 0;              // 0 hop-by-hop, 43 routing, 60 destination options, 44 fragment
-    std::vector<uint8_t> body;     // bytes after next-header/len; padded to 8-byte units by the builder
+    uint8_t type = 0;              // 0 hop-by-hop, 43 routing, 60 destination options, 44 fragment, 51 AH
+    // Bytes after next-header/len; the builder pads the header to 8-byte units (PadN
+    // in option headers) and writes the length byte (AH: 4-byte units minus 2;
+    // fragment: reserved 0, body = offset/flags(2) + identification(4)).
+    std::vector<uint8_t> body;
 };
 
 struct IpSpec {
@@ -41,13 +45,21 @@ struct TcpSpec {
     std::optional<uint32_t> tsval; // with tsecr: the timestamp option
     uint32_t tsecr = 0;
     std::optional<uint8_t> wscale;
-    // Options are laid out as Linux does for a SYN: MSS, SACK_PERM, TS, NOP, WS.
+    std::vector<std::pair<uint32_t, uint32_t>> sack_blocks;  // (left, right) edges, at most 4 (3 with TS)
+    // Options are laid out as Linux's tcp_options_write does: MSS; SACK_PERM+TS
+    // (NOP NOP TS without SACK_PERM); NOP NOP SACK_PERM when there is no TS;
+    // NOP WS; NOP NOP SACK blocks. A SYN with all of them is MSS, SACK_PERM, TS,
+    // NOP, WS: 20 bytes of options, a 74-byte frame.
 };
 
 struct UdpSpec {
     uint16_t sport = 0, dport = 0;
 };
 
+// Frames shorter than the Ethernet minimum (60 bytes without FCS) are padded
+// with zeros, as a NIC sends them and a span port delivers them; the IP
+// lengths do not count that padding. Throws std::invalid_argument when the
+// options do not fit (IPv4 options > 40 bytes, TCP options > 40 bytes).
 std::vector<uint8_t> build_tcp(const L2Spec& l2, const IpSpec& ip, const TcpSpec& tcp,
                                const std::vector<uint8_t>& payload = {});
 std::vector<uint8_t> build_udp(const L2Spec& l2, const IpSpec& ip, const UdpSpec& udp,
