@@ -1,0 +1,112 @@
+// AttemptCorrelator: joins failed connections into call attempts and folds
+// repeats, on packet time, the same way whatever the worker count.
+//
+// - An attempt: failed connections with the same code, direction, vantage,
+//   on-prem address and service port, each starting within the failover
+//   window of the previous one (the Expressway-E's failover to the next SRV
+//   target from a new source port; Webex retrying from a new port).
+// - A fold: attempts with the same key within the fold window after the first.
+//   The first attempt is published at once; the others are counted and
+//   published as one summary when the window closes.
+//
+// Facts arrive from several workers in any interleaving. Every action (take a
+// fact, close an attempt, close a fold) has a due time derived from packet
+// times only and runs in (due, kind, key) order once every worker's watermark
+// has passed it, so the output does not depend on arrival order.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "pipeline/config.h"
+#include "workers/conn_fact.h"
+
+namespace cs {
+
+struct AttemptKey {
+    FailureCode code;
+    Direction direction;
+    uint16_t vantage;
+    IpAddr onprem_ip;      // outbound: the client; inbound: the server; else the client
+    uint16_t service_port; // the server port
+    friend bool operator<(const AttemptKey& a, const AttemptKey& b) {
+        return std::tie(a.code, a.direction, a.vantage, a.onprem_ip, a.service_port) <
+               std::tie(b.code, b.direction, b.vantage, b.onprem_ip, b.service_port);
+    }
+};
+AttemptKey attempt_key_of(const ConnFact& f);
+
+struct FailedAttempt {
+    AttemptKey key;
+    std::vector<ConnFact> connections;  // in start order, at most max_attempt_connections
+    uint32_t connections_total = 0;
+    uint64_t first_ns = 0, last_ns = 0; // first connection's start, last connection's start
+};
+
+struct FoldSummary {
+    AttemptKey key;
+    uint32_t attempts = 0;              // attempts folded (not counting the one published)
+    uint64_t window_start_ns = 0, window_end_ns = 0;
+    uint64_t first_ns = 0, last_ns = 0; // first and last folded attempt
+    std::vector<ConnFact> connections;  // bounded
+    uint32_t connections_total = 0;
+};
+
+class IncidentSink {
+public:
+    virtual ~IncidentSink() = default;
+    virtual void attempt(const FailedAttempt& a) = 0;
+    virtual void folded(const FoldSummary& s) = 0;
+};
+
+struct CorrelatorCounters {
+    uint64_t facts = 0, facts_dropped = 0;
+    uint64_t attempts = 0, attempts_published = 0, attempts_folded = 0, fold_summaries = 0;
+    uint64_t connections_unlisted = 0;  // beyond max_attempt_connections
+};
+
+class AttemptCorrelator {
+public:
+    AttemptCorrelator(const Config& cfg, IncidentSink& sink);
+    void push(const ConnFact& fact);
+    // Runs every action due before `watermark` (the minimum over all workers).
+    void advance(uint64_t watermark);
+    const CorrelatorCounters& counters() const { return n_; }
+
+private:
+    static constexpr size_t kMaxPendingFacts = 1 << 16;
+    static constexpr size_t kMaxOpenKeys = 1 << 12;
+
+    struct PendingFact {
+        uint64_t due;
+        ConnFact fact;
+        bool operator<(const PendingFact& o) const;
+    };
+    struct OpenAttempt {
+        FailedAttempt a;
+        uint64_t close_due;
+    };
+    struct OpenFold {
+        FoldSummary s;
+    };
+
+    uint64_t close_due_of(const FailedAttempt& a) const;
+    void take_fact(const ConnFact& f);
+    void close_attempt(const AttemptKey& key);
+    void close_fold(const AttemptKey& key);
+    void add_connection(std::vector<ConnFact>& list, uint32_t& total, const ConnFact& f);
+
+    const Config& cfg_;
+    IncidentSink& sink_;
+    uint64_t hold_ns_, window_ns_, span_ns_, fold_ns_;
+    std::set<PendingFact> pending_;
+    std::map<AttemptKey, OpenAttempt> attempts_;
+    std::set<std::pair<uint64_t, AttemptKey>> attempt_due_;
+    std::map<AttemptKey, OpenFold> folds_;
+    std::set<std::pair<uint64_t, AttemptKey>> fold_due_;
+    CorrelatorCounters n_;
+};
+
+}  // namespace cs

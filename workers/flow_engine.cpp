@@ -1,0 +1,101 @@
+#include "workers/flow_engine.h"
+
+#include "workers/tcp_diagnosis.h"
+
+namespace cs {
+
+FlowEngine::FlowEngine(const Config& cfg, FactSink& sink)
+    : cfg_(cfg), sink_(sink), table_(cfg.limits.flows_per_worker) {}
+
+void FlowEngine::emit(const ConnFact& fact) {
+    ++n_.facts;
+    if (!sink_.push(fact)) ++n_.facts_dropped;
+}
+
+void FlowEngine::process(const PacketView& v) {
+    ++n_.packets;
+    n_.bytes += v.wire_len;
+    bool from_lo = false;
+    const FlowKey key = flow_key_of(v, &from_lo);
+    const uint32_t hash = flow_hash(key);
+    bool created = false;
+    Flow* f = table_.find_or_create(key, hash, &created);
+    if (!f) {
+        ++n_.flow_table_full;
+        return;
+    }
+    const uint32_t idx = table_.index_of(f);
+    if (created) {
+        ++n_.flows_created;
+        f->vantage = v.vantage;
+        if (v.is_tcp()) {
+            const bool from_client = tcp_first_packet_from_client(v);
+            f->client_is_lo = from_client == from_lo;
+            tcp_start(f->tcp, v);
+            ++n_.tcp_connections;
+        } else {
+            f->client_is_lo = from_lo;  // UDP: the first sender is the client
+        }
+    }
+    f->last_ns = v.ts_ns;
+    if (v.is_tcp()) {
+        const bool from_client = from_lo == f->client_is_lo;
+        TcpChange change = tcp_update(f->tcp, v, from_client);
+        if (change == TcpChange::kNewConnection) {
+            // The old connection's story ends here; a new one starts with this SYN.
+            on_check(idx, v.ts_ns, /*end_of_capture=*/true);
+            f->decided = false;
+            f->client_is_lo = from_lo;
+            tcp_start(f->tcp, v);
+            ++n_.tcp_connections;
+            change = tcp_update(f->tcp, v, true);
+        }
+        if (change == TcpChange::kEstablished) ++n_.tcp_established;
+        ConnFact fact;
+        if (tcp_verdict_on_change(cfg_, *f, change, &fact)) {
+            f->decided = true;
+            emit(fact);
+        }
+        if (created || change != TcpChange::kNone) table_.timers().schedule(idx, tcp_next_check(cfg_, *f));
+    } else if (created) {
+        table_.timers().schedule(idx, v.ts_ns + uint64_t(cfg_.timeouts.udp_idle_s * 1e9));
+    }
+}
+
+// A flow's check time came: give its verdict, then forget it or look again later.
+void FlowEngine::on_check(uint32_t idx, uint64_t now_ns, bool end_of_capture) {
+    Flow& f = table_.at(idx);
+    if (f.key.proto == 6) {
+        ConnFact fact;
+        if (tcp_verdict_on_check(cfg_, f, now_ns, end_of_capture, &fact)) {
+            f.decided = true;
+            emit(fact);
+        } else if (end_of_capture && !f.decided && f.tcp.state == TcpState::kSynSent) {
+            ++n_.syn_pending_at_end;
+        }
+        if (end_of_capture) return;
+        if (!tcp_flow_expired(cfg_, f, now_ns)) {
+            table_.timers().schedule(idx, tcp_next_check(cfg_, f));
+            return;
+        }
+    } else if (!end_of_capture && now_ns < f.last_ns + uint64_t(cfg_.timeouts.udp_idle_s * 1e9)) {
+        table_.timers().schedule(idx, f.last_ns + uint64_t(cfg_.timeouts.udp_idle_s * 1e9));
+        return;
+    }
+    if (end_of_capture) return;
+    ++n_.flows_expired;
+    table_.remove(idx);
+}
+
+void FlowEngine::advance(uint64_t now_ns) {
+    table_.timers().advance(now_ns, [&](uint32_t idx) { on_check(idx, now_ns, false); });
+}
+
+void FlowEngine::flush() {
+    for (uint32_t idx = 0; idx < table_.capacity(); ++idx) {
+        Flow& f = table_.at(idx);
+        if (table_.find(f.key, f.hash) == &f) on_check(idx, f.last_ns, true);
+    }
+}
+
+}  // namespace cs

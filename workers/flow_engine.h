@@ -1,0 +1,56 @@
+// FlowEngine: everything a worker does with a decoded packet, without DPDK:
+// find the flow, update its TCP story, give verdicts when a packet or packet
+// time settles one, and hand the ConnFacts to a sink. One per worker; nothing
+// shared, no locks, no allocation after construction.
+#pragma once
+#include <cstdint>
+
+#include "pipeline/config.h"
+#include "pipeline/packet_view.h"
+#include "workers/conn_fact.h"
+#include "workers/flow_table.h"
+
+namespace cs {
+
+// Where verdicts go (the worker's ring to the publisher; a vector in tests).
+class FactSink {
+public:
+    virtual ~FactSink() = default;
+    virtual bool push(const ConnFact& fact) = 0;  // false: full, the fact is dropped
+};
+
+struct EngineCounters {
+    uint64_t packets = 0, bytes = 0;
+    uint64_t flows_created = 0, flows_expired = 0, flow_table_full = 0;
+    uint64_t tcp_connections = 0, tcp_established = 0;
+    uint64_t facts = 0, facts_dropped = 0;
+    uint64_t syn_pending_at_end = 0;  // lone SYNs cut off by the end of the capture
+};
+
+class FlowEngine {
+public:
+    FlowEngine(const Config& cfg, FactSink& sink);
+
+    // One decoded packet of a monitored flow (decode said kOk).
+    void process(const PacketView& v);
+    // Packet time has reached now_ns: give the verdicts it settles.
+    void advance(uint64_t now_ns);
+    // End of capture: every verdict that the packets seen already prove.
+    void flush();
+    // Every verdict for a time before this has been pushed.
+    uint64_t watermark() const { return table_.timers().watermark(); }
+
+    const EngineCounters& counters() const { return n_; }
+    uint32_t live_flows() const { return table_.size(); }
+
+private:
+    void on_check(uint32_t idx, uint64_t now_ns, bool end_of_capture);
+    void emit(const ConnFact& fact);
+
+    const Config& cfg_;
+    FactSink& sink_;
+    mutable FlowTable table_;
+    EngineCounters n_;
+};
+
+}  // namespace cs
