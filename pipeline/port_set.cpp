@@ -98,6 +98,10 @@ std::optional<PortSet> PortSet::parse(std::string_view spec, std::string* error)
         std::string_view section = trim(take_until(rest, ';'));
         if (section.empty()) continue;  // tolerate "tcp:5060;" and ";;"
         size_t colon = section.find(':');
+        if (iequals(section, "all")) {
+            fail(error, "'all' must be the whole spec, not one section of it");
+            return std::nullopt;
+        }
         if (colon == std::string_view::npos) {
             fail(error, "section '" + std::string(section) + "' has no protocol (expected tcp:... or udp:...)");
             return std::nullopt;
