@@ -1,0 +1,94 @@
+#include "pipeline/publisher.h"
+
+#include <rte_ring.h>
+
+#include <ctime>
+#include <string_view>
+
+#include "workers/tcp_event_log.h"
+
+namespace cs {
+
+uint64_t monotonic_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+namespace {
+
+class Publisher : public IncidentSink {
+public:
+    Publisher(const EventContext& ctx, std::vector<std::unique_ptr<EventSink>>& sinks) : ctx_(ctx), sinks_(sinks) {}
+
+    void attempt(const FailedAttempt& a) override { send(render_attempt(a, ctx_), catalog_entry(a.key.code).name); }
+    void folded(const FoldSummary& s) override { send(render_fold(s, ctx_), catalog_entry(s.key.code).name); }
+
+    void send_raw(std::string_view topic, std::string_view json) {
+        for (auto& s : sinks_) {
+            if (s->publish(topic, json)) continue;
+            if (std::string_view(s->name()) == "zmq") ++n_.dropped_zmq;
+            else ++n_.dropped_file;
+        }
+    }
+    const PublisherCounters& counters() const { return n_; }
+
+private:
+    void send(const RenderedEvent& e, std::string_view code) {
+        ++n_.events;
+        ++n_.events_by_code[std::string(code)];
+        send_raw(e.topic, e.json);
+    }
+
+    const EventContext& ctx_;
+    std::vector<std::unique_ptr<EventSink>>& sinks_;
+    PublisherCounters n_;
+};
+
+}  // namespace
+
+PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs, const EventContext& ctx,
+                              std::vector<std::unique_ptr<EventSink>>& sinks, uint64_t wall_start_ns) {
+    Publisher pub(ctx, sinks);
+    AttemptCorrelator corr(cfg, pub);
+    std::vector<WorkerSlot>& workers = *rs.workers;
+    const bool live = !cfg.offline();
+    const uint64_t stats_every = uint64_t(cfg.timeouts.stats_interval_s * 1e9);
+    uint64_t next_stats = monotonic_ns() + stats_every;
+    uint64_t last_clock = 0;
+
+    for (;;) {
+        // The clocks first: every fact decided before them is already in the rings.
+        uint64_t clock = kClockEnd;
+        for (const WorkerSlot& w : workers) clock = std::min(clock, w.clock.load(std::memory_order_acquire));
+        unsigned drained = 0;
+        for (WorkerSlot& w : workers) {
+            ConnFact facts[32];
+            unsigned n;
+            while ((n = rte_ring_sc_dequeue_burst_elem(w.facts, facts, sizeof(ConnFact), 32, nullptr)) > 0) {
+                for (unsigned i = 0; i < n; ++i) corr.push(facts[i]);
+                drained += n;
+            }
+        }
+        corr.advance(clock);
+        last_clock = std::max(last_clock, rs.rx_clock.load(std::memory_order_relaxed));
+        if (clock == kClockEnd) break;
+        if (live && monotonic_ns() >= next_stats) {
+            next_stats += stats_every;
+            RunStats s = collect_stats(rs, rt, corr.counters(), pub.counters(),
+                                       double(monotonic_ns() - wall_start_ns) / 1e9);
+            pub.send_raw("callsentry.stats", render_stats_json(s, last_clock, false));
+        }
+        if (!drained) {
+            timespec ts{0, 1000000};  // 1 ms: the publisher must not take a core from the workers
+            nanosleep(&ts, nullptr);
+        }
+    }
+    PublisherResult r;
+    r.final_stats = collect_stats(rs, rt, corr.counters(), pub.counters(), double(monotonic_ns() - wall_start_ns) / 1e9);
+    pub.send_raw("callsentry.stats", render_stats_json(r.final_stats, last_clock, true));
+    r.final_stats.publisher = pub.counters();
+    return r;
+}
+
+}  // namespace cs

@@ -1,0 +1,182 @@
+#include "pipeline/rx_dispatch.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include <cstdio>
+
+#include "pipeline/filter.h"
+
+namespace cs {
+
+namespace {
+
+constexpr uint16_t kBurst = 32;
+
+// One port's pending burst (offline merge) and its progress.
+struct PortRx {
+    const PortInfo* info = nullptr;
+    rte_mbuf* buf[kBurst] = {};
+    uint16_t head = 0, count = 0;
+    uint32_t frames = 0;
+    bool done = false;
+    uint64_t idle_since = 0;
+};
+
+// Holds packets per worker until a burst can be enqueued.
+struct Staging {
+    rte_mbuf* pkts[kBurst];
+    unsigned n = 0;
+};
+
+class Dispatcher {
+public:
+    Dispatcher(const Config& cfg, const Runtime& rt, RunState& rs, RxCounters& n)
+        : cfg_(cfg), rt_(rt), rs_(rs), n_(n), workers_(*rs.workers), staging_(workers_.size()) {
+        for (const PortInfo& p : rt.ports) {
+            ports_.emplace_back();
+            ports_.back().info = &p;
+        }
+    }
+
+    void run() {
+        const bool offline = cfg_.offline();
+        while (!rs_.stop.load(std::memory_order_relaxed)) {
+            uint64_t now = offline ? 0 : live_now_ns(rt_);
+            bool any = offline ? step_offline() : step_live(now);
+            flush_staging(offline);
+            if (!offline && !any) rs_.rx_clock.store(now, std::memory_order_release);
+            if (offline && all_done()) break;
+            if (cfg_.max_packets && n_.packets >= cfg_.max_packets) break;
+            if ((++turn_ & 1023) == 0) seqlock_write(rs_.rx_snap_version, rs_.rx_snap, n_);
+        }
+        seqlock_write(rs_.rx_snap_version, rs_.rx_snap, n_);
+        for (unsigned w = 0; w < workers_.size(); ++w) flush_staging_worker(w, offline);
+        rs_.input_done.store(true, std::memory_order_release);
+    }
+
+private:
+    bool all_done() const {
+        for (const PortRx& p : ports_)
+            if (!p.done || p.head < p.count) return false;
+        return true;
+    }
+
+    // Refills a port's burst; notices the end of its file.
+    void refill(PortRx& p) {
+        if (p.head < p.count || p.done) return;
+        p.head = 0;
+        p.count = rte_eth_rx_burst(p.info->port_id, 0, p.buf, kBurst);
+        if (p.count > 0 || !p.info->is_pcap || cfg_.pcap_loop) {
+            p.idle_since = 0;
+            return;
+        }
+        rte_eth_stats st;
+        if (rte_eth_stats_get(p.info->port_id, &st) == 0 && st.ipackets + st.ierrors >= p.info->expected_packets) {
+            p.done = true;
+            return;
+        }
+        // The PMD counts every packet it reads; if it stalls short of the file's
+        // count (e.g. a record libpcap rejects), give up after a while, loudly.
+        uint64_t t = rte_get_tsc_cycles();
+        if (!p.idle_since) p.idle_since = t;
+        else if (t - p.idle_since > 5 * rt_.tsc_hz) {
+            fprintf(stderr, "callsentry: warning: %s delivered %lu of %lu packets; treating it as finished\n",
+                    p.info->name.c_str(), (unsigned long)st.ipackets, (unsigned long)p.info->expected_packets);
+            p.done = true;
+        }
+    }
+
+    // Offline: hand on packets in packet-time order across all files.
+    bool step_offline() {
+        bool any = false;
+        for (unsigned k = 0; k < kBurst; ++k) {
+            PortRx* best = nullptr;
+            uint64_t best_ts = 0;
+            for (PortRx& p : ports_) {
+                refill(p);
+                if (p.head >= p.count) {
+                    // A file that is not finished but has nothing now must not be overtaken.
+                    if (!p.done && ports_.size() > 1) return any;
+                    continue;
+                }
+                uint64_t ts = mbuf_time_ns(rt_, p.buf[p.head], 0);
+                if (!best || ts < best_ts) best = &p, best_ts = ts;
+            }
+            if (!best) return any;
+            handle(*best, best->buf[best->head++], best_ts);
+            any = true;
+        }
+        return any;
+    }
+
+    bool step_live(uint64_t now) {
+        bool any = false;
+        for (PortRx& p : ports_) {
+            uint16_t n = rte_eth_rx_burst(p.info->port_id, 0, p.buf, kBurst);
+            for (uint16_t i = 0; i < n; ++i) handle(p, p.buf[i], mbuf_time_ns(rt_, p.buf[i], now));
+            any |= n > 0;
+        }
+        return any;
+    }
+
+    void handle(PortRx& p, rte_mbuf* m, uint64_t ts) {
+        PacketView& v = *packet_view_of(m);
+        v.ts_ns = ts;
+        v.frame = ++p.frames;
+        v.vantage = p.info->vantage;
+        if (ts > clock_) clock_ = ts;
+        if (!admit_packet(cfg_, m, v, n_)) {
+            rte_pktmbuf_free(m);
+            return;
+        }
+        bool from_lo;
+        unsigned w = worker_of(flow_hash(flow_key_of(v, &from_lo)), unsigned(workers_.size()));
+        Staging& s = staging_[w];
+        s.pkts[s.n++] = m;
+        if (s.n == kBurst) flush_staging_worker(w, cfg_.offline());
+    }
+
+    void flush_staging(bool offline) {
+        for (unsigned w = 0; w < workers_.size(); ++w) flush_staging_worker(w, offline);
+        // Workers that find their ring empty may move their clock up to here.
+        rs_.rx_clock.store(clock_, std::memory_order_release);
+    }
+
+    void flush_staging_worker(unsigned w, bool offline) {
+        Staging& s = staging_[w];
+        unsigned sent = 0;
+        while (sent < s.n) {
+            sent += rte_ring_sp_enqueue_burst(workers_[w].in, (void**)s.pkts + sent, s.n - sent, nullptr);
+            if (sent == s.n) break;
+            if (!offline || rs_.stop.load(std::memory_order_relaxed)) {
+                // Live: never stall the NIC behind a slow worker; count and drop.
+                n_.ring_full_drops += s.n - sent;
+                rte_pktmbuf_free_bulk(s.pkts + sent, s.n - sent);
+                break;
+            }
+            rte_pause();  // offline: the file waits for the worker
+        }
+        s.n = 0;
+    }
+
+    const Config& cfg_;
+    const Runtime& rt_;
+    RunState& rs_;
+    RxCounters& n_;
+    std::vector<WorkerSlot>& workers_;
+    std::vector<Staging> staging_;
+    std::vector<PortRx> ports_;
+    uint64_t clock_ = 0;
+    unsigned turn_ = 0;
+};
+
+}  // namespace
+
+void run_rx_dispatch(const Config& cfg, const Runtime& rt, RunState& rs, RxCounters& counters) {
+    Dispatcher(cfg, rt, rs, counters).run();
+}
+
+}  // namespace cs

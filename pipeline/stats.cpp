@@ -1,0 +1,115 @@
+#include "pipeline/stats.h"
+
+#include <rte_ethdev.h>
+
+#include "pipeline/eal_setup.h"
+#include "pipeline/ecs_json.h"
+
+namespace cs {
+
+namespace {
+void add_engine(EngineCounters& a, const EngineCounters& b) {
+    a.packets += b.packets; a.bytes += b.bytes;
+    a.flows_created += b.flows_created; a.flows_expired += b.flows_expired; a.flow_table_full += b.flow_table_full;
+    a.tcp_connections += b.tcp_connections; a.tcp_established += b.tcp_established;
+    a.facts += b.facts; a.facts_dropped += b.facts_dropped; a.syn_pending_at_end += b.syn_pending_at_end;
+}
+}  // namespace
+
+RunStats collect_stats(const RunState& rs, const Runtime& rt, const CorrelatorCounters& corr,
+                       const PublisherCounters& pub, double wall_s) {
+    RunStats s;
+    s.rx = seqlock_read(rs.rx_snap_version, rs.rx_snap);
+    for (const WorkerSlot& w : *rs.workers) {
+        WorkerSlot::Snapshot snap = seqlock_read(w.snap_version, w.snap);
+        add_engine(s.engine, snap.engine);
+        s.rx.add(snap.rx);
+        s.live_flows += snap.live_flows;
+    }
+    s.workers = unsigned(rs.workers->size());
+    s.rss_mode = rt.rss_mode;
+    s.correlator = corr;
+    s.publisher = pub;
+    for (const PortInfo& p : rt.ports) {
+        rte_eth_stats st;
+        if (rte_eth_stats_get(p.port_id, &st) != 0) continue;
+        s.ports.ipackets += st.ipackets; s.ports.ibytes += st.ibytes; s.ports.imissed += st.imissed;
+        s.ports.ierrors += st.ierrors; s.ports.rx_nombuf += st.rx_nombuf;
+    }
+    s.wall_s = wall_s;
+    return s;
+}
+
+std::string render_stats_json(const RunStats& s, uint64_t ts_ns, bool final) {
+    rapidjson::StringBuffer buf;
+    JsonWriter w(buf);
+    auto num = [&](const char* k, uint64_t v) { w.Key(k); w.Uint64(v); };
+    w.StartObject();
+    w.Key("@timestamp"); w.String(iso8601_ms(ts_ns).c_str());
+    w.Key("schema"); w.String("callsentry/1");
+    w.Key("event"); w.StartObject();
+    w.Key("kind"); w.String("metric");
+    w.Key("dataset"); w.String("callsentry.stats");
+    w.Key("action"); w.String(final ? "final" : "periodic");
+    w.EndObject();
+    w.Key("callsentry"); w.StartObject();
+    w.Key("stats"); w.StartObject();
+    num("packets", s.rx.packets); num("bytes", s.rx.bytes);
+    num("packets_monitored", s.engine.packets); num("packets_not_monitored", s.rx.not_monitored);
+    w.Key("drops"); w.StartObject();
+    num("worker_ring_full", s.rx.ring_full_drops); num("flow_table_full", s.engine.flow_table_full);
+    num("port_missed", s.ports.imissed); num("port_errors", s.ports.ierrors); num("port_no_mbuf", s.ports.rx_nombuf);
+    w.EndObject();
+    w.Key("decode"); w.StartObject();
+    for (size_t i = 0; i < size_t(DecodeStatus::kCount); ++i)
+        if (s.rx.decode[i]) num(decode_status_name(DecodeStatus(i)), s.rx.decode[i]);
+    w.EndObject();
+    w.Key("flows"); w.StartObject();
+    num("created", s.engine.flows_created); num("expired", s.engine.flows_expired); num("live", s.live_flows);
+    num("tcp_connections", s.engine.tcp_connections); num("tcp_established", s.engine.tcp_established);
+    num("syn_pending_at_end", s.engine.syn_pending_at_end);
+    w.EndObject();
+    w.Key("events"); w.StartObject();
+    num("published", s.publisher.events);
+    num("failed_connections", s.engine.facts); num("attempts", s.correlator.attempts);
+    num("attempts_folded", s.correlator.attempts_folded); num("fold_summaries", s.correlator.fold_summaries);
+    num("dropped_worker_ring", s.engine.facts_dropped); num("dropped_correlator", s.correlator.facts_dropped);
+    num("dropped_zmq", s.publisher.dropped_zmq); num("dropped_file", s.publisher.dropped_file);
+    w.Key("by_code"); w.StartObject();
+    for (const auto& [code, n] : s.publisher.events_by_code) num(code.c_str(), n);
+    w.EndObject();
+    w.EndObject();
+    num("workers", s.workers);
+    w.Key("mode"); w.String(s.rss_mode ? "rss" : "ring");
+    w.Key("wall_s"); w.Double(s.wall_s);
+    w.EndObject();
+    w.EndObject();
+    w.EndObject();
+    return buf.GetString();
+}
+
+void print_summary(FILE* out, const RunStats& s) {
+    auto u = [](uint64_t v) { return (unsigned long long)v; };
+    fprintf(out, "callsentry summary: %llu packets, %llu bytes in %.3f s (%.0f packets/s), %u worker%s, %s mode\n",
+            u(s.rx.packets), u(s.rx.bytes), s.wall_s, s.wall_s > 0 ? double(s.rx.packets) / s.wall_s : 0.0,
+            s.workers, s.workers == 1 ? "" : "s", s.rss_mode ? "rss" : "ring");
+    fprintf(out, "  monitored packets %llu, not monitored %llu\n", u(s.engine.packets), u(s.rx.not_monitored));
+    fprintf(out, "  drops: worker ring full %llu, flow table full %llu, port missed %llu, port errors %llu, no mbuf %llu\n",
+            u(s.rx.ring_full_drops), u(s.engine.flow_table_full), u(s.ports.imissed), u(s.ports.ierrors),
+            u(s.ports.rx_nombuf));
+    fprintf(out, "  decode:");
+    for (size_t i = 0; i < size_t(DecodeStatus::kCount); ++i)
+        if (s.rx.decode[i]) fprintf(out, " %s %llu", decode_status_name(DecodeStatus(i)), u(s.rx.decode[i]));
+    fprintf(out, "\n");
+    fprintf(out, "  flows: created %llu, expired %llu, live at end %llu; tcp connections %llu, established %llu\n",
+            u(s.engine.flows_created), u(s.engine.flows_expired), u(s.live_flows), u(s.engine.tcp_connections),
+            u(s.engine.tcp_established));
+    fprintf(out, "  events: %llu published (failed connections %llu, attempts %llu, folded %llu into %llu summaries)\n",
+            u(s.publisher.events), u(s.engine.facts), u(s.correlator.attempts), u(s.correlator.attempts_folded),
+            u(s.correlator.fold_summaries));
+    fprintf(out, "  events dropped: worker ring %llu, correlator %llu, zmq %llu, file %llu\n", u(s.engine.facts_dropped),
+            u(s.correlator.facts_dropped), u(s.publisher.dropped_zmq), u(s.publisher.dropped_file));
+    for (const auto& [code, n] : s.publisher.events_by_code) fprintf(out, "  %-28s %llu\n", code.c_str(), u(n));
+}
+
+}  // namespace cs

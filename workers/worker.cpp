@@ -1,0 +1,111 @@
+#include "workers/worker.h"
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "pipeline/filter.h"
+#include "workers/flow_engine.h"
+
+namespace cs {
+
+namespace {
+
+constexpr unsigned kBurst = 32;
+constexpr unsigned kSnapshotEvery = 1024;  // loop turns between stats snapshots
+
+class RingFactSink : public FactSink {
+public:
+    explicit RingFactSink(rte_ring* r) : r_(r) {}
+    bool push(const ConnFact& f) override { return rte_ring_sp_enqueue_elem(r_, const_cast<ConnFact*>(&f), sizeof f) == 0; }
+
+private:
+    rte_ring* r_;
+};
+
+class WorkerLoop {
+public:
+    explicit WorkerLoop(const WorkerArgs& a)
+        : cfg_(*a.cfg), rt_(*a.rt), rs_(*a.rs), slot_(*a.slot), sink_(slot_.facts), engine_(cfg_, sink_),
+          frames_(rt_.ports.size(), 0) {}
+
+    void run() {
+        unsigned turn = 0;
+        for (;;) {
+            // Read how far rx has delivered before looking at the ring: if the
+            // ring is then empty, everything up to that time has been seen.
+            const bool input_done = rs_.input_done.load(std::memory_order_acquire);
+            const uint64_t rx_clock = rs_.rx_clock.load(std::memory_order_acquire);
+            rte_mbuf* pkts[kBurst];
+            unsigned n = rt_.rss_mode ? poll_queues(pkts) : rte_ring_sc_dequeue_burst(slot_.in, (void**)pkts, kBurst, nullptr);
+            uint64_t clock = clock_;
+            for (unsigned i = 0; i < n; ++i) {
+                const PacketView& v = *packet_view_of(pkts[i]);
+                engine_.process(v);
+                if (v.ts_ns > clock) clock = v.ts_ns;
+            }
+            if (n) rte_pktmbuf_free_bulk(pkts, n);
+            else if (rt_.rss_mode) clock = live_now_ns(rt_);  // live: time goes on without packets
+            else if (rx_clock > clock) clock = rx_clock;
+            clock_ = clock;
+            engine_.advance(clock_);
+            slot_.clock.store(engine_.watermark(), std::memory_order_release);
+            if (++turn % kSnapshotEvery == 0 || n == 0) snapshot();
+            if (n == 0 && (input_done || (rt_.rss_mode && rs_.stop.load(std::memory_order_relaxed)))) break;
+        }
+        engine_.flush();
+        snapshot();
+        slot_.clock.store(kClockEnd, std::memory_order_release);
+        slot_.finished.store(true, std::memory_order_release);
+    }
+
+private:
+    // RSS mode: this worker's queue of every port; it decodes and filters itself.
+    unsigned poll_queues(rte_mbuf** out) {
+        unsigned got = 0, seen = 0;
+        const uint64_t now = live_now_ns(rt_);
+        for (size_t p = 0; p < rt_.ports.size() && got < kBurst; ++p) {
+            rte_mbuf* raw[kBurst];
+            uint16_t n = rte_eth_rx_burst(rt_.ports[p].port_id, uint16_t(slot_.id), raw, uint16_t(kBurst - got));
+            seen += n;
+            for (uint16_t i = 0; i < n; ++i) {
+                PacketView& v = *packet_view_of(raw[i]);
+                v.ts_ns = mbuf_time_ns(rt_, raw[i], now);
+                v.frame = ++frames_[p];
+                v.vantage = rt_.ports[p].vantage;
+                if (admit_packet(cfg_, raw[i], v, rx_)) out[got++] = raw[i];
+                else rte_pktmbuf_free(raw[i]);
+            }
+        }
+        if (cfg_.max_packets && seen) {
+            if (rs_.total_packets.fetch_add(seen, std::memory_order_relaxed) + seen >= cfg_.max_packets)
+                rs_.stop.store(true, std::memory_order_relaxed);
+        }
+        return got;
+    }
+
+    // Publishes counters for the stats (seqlock: odd version while writing).
+    void snapshot() {
+        seqlock_write(slot_.snap_version, slot_.snap,
+                      WorkerSlot::Snapshot{engine_.counters(), rx_, engine_.live_flows()});
+    }
+
+    const Config& cfg_;
+    const Runtime& rt_;
+    RunState& rs_;
+    WorkerSlot& slot_;
+    RingFactSink sink_;
+    FlowEngine engine_;
+    RxCounters rx_;
+    std::vector<uint32_t> frames_;
+    uint64_t clock_ = 0;
+};
+
+}  // namespace
+
+int worker_main(void* arg) {
+    WorkerLoop(*static_cast<WorkerArgs*>(arg)).run();
+    return 0;
+}
+
+}  // namespace cs
