@@ -12,7 +12,7 @@ std::unique_ptr<FileSink> FileSink::open(const std::string& path, std::string* e
     // logrotate's copytruncate, and each event lands at the end as a whole.
     FILE* f = std::fopen(path.c_str(), "ae");
     if (!f) {
-        if (error) *error = "--events-out " + path + ": " + std::strerror(errno);
+        if (error) *error = path + ": " + std::strerror(errno);  // the caller names the flag
         return nullptr;
     }
     return std::unique_ptr<FileSink>(new FileSink(f));

@@ -227,9 +227,9 @@ TEST(FileSink, OneLinePerEventAppended) {
 TEST(FileSink, UnopenablePathIsAOneLineError) {
     std::string err;
     EXPECT_EQ(FileSink::open("/nonexistent-dir-cs/events.jsonl", &err), nullptr);
-    EXPECT_EQ(err, "--events-out /nonexistent-dir-cs/events.jsonl: No such file or directory");
+    EXPECT_EQ(err, "/nonexistent-dir-cs/events.jsonl: No such file or directory");
     EXPECT_EQ(FileSink::open("/tmp", &err), nullptr);
-    EXPECT_EQ(err, "--events-out /tmp: Is a directory");
+    EXPECT_EQ(err, "/tmp: Is a directory");
 }
 
 TEST(FileSink, FullDiskRefusesInsteadOfFailingHard) {
