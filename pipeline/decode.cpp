@@ -13,6 +13,7 @@ inline uint32_t rd32(const uint8_t* p) {
 
 constexpr uint16_t kEthIpv4 = 0x0800;
 constexpr uint16_t kEthIpv6 = 0x86dd;
+constexpr uint16_t kEthPppoeSession = 0x8864;
 constexpr uint8_t kProtoTcp = 6;
 constexpr uint8_t kProtoUdp = 17;
 // Ten IPv6 extension headers would already be pathological; past eight we stop
@@ -232,6 +233,14 @@ DecodeStatus decode_packet(const uint8_t* data, uint32_t len, PacketView& out) {
         out.vlan[out.vlan_count++] = rd16(data + off) & 0x0fff;
         type = rd16(data + off + 2);
         off += 4;
+    }
+    // PPPoE session (DSL uplinks of smaller sites): a 6-byte PPPoE header and the
+    // 2-byte PPP protocol, then IPv4 (0x0021) or IPv6 (0x0057).
+    if (type == kEthPppoeSession) {
+        if (len - off < 8) return DecodeStatus::kTruncatedEthernet;
+        uint16_t ppp = rd16(data + off + 6);
+        off += 8;
+        type = ppp == 0x0021 ? kEthIpv4 : ppp == 0x0057 ? kEthIpv6 : 0;
     }
     if (type == kEthIpv4) return decode_ipv4(data + off, len - off, out);
     if (type == kEthIpv6) return decode_ipv6(data + off, len - off, out);

@@ -536,6 +536,39 @@ TEST(Decode, NonIpEthertypes) {
     EXPECT_FALSE(decode_status_is_anomaly(DecodeStatus::kNotIp));
 }
 
+// Wraps the IP datagram of an untagged frame in a PPPoE session header.
+Bytes pppoe(const Bytes& eth_frame, uint16_t ppp_proto) {
+    Bytes f(eth_frame.begin(), eth_frame.begin() + 12);
+    uint16_t ip_len = uint16_t(eth_frame.size() - 14);
+    for (uint8_t b : {0x88, 0x64, 0x11, 0x00, 0x12, 0x34}) f.push_back(b);
+    f.push_back(uint8_t((ip_len + 2) >> 8));
+    f.push_back(uint8_t(ip_len + 2));
+    f.push_back(uint8_t(ppp_proto >> 8));
+    f.push_back(uint8_t(ppp_proto));
+    f.insert(f.end(), eth_frame.begin() + 14, eth_frame.end());
+    return f;
+}
+
+TEST(Decode, PppoeSession) {
+    Bytes payload = text("REGISTER sip:example.com SIP/2.0\r\n");
+    PacketView v;
+    Bytes f4 = pppoe(gen::build_udp({}, v4(), {5060, 5060}, payload), 0x0021);
+    ASSERT_EQ(decode(f4, v), DecodeStatus::kOk);
+    EXPECT_EQ(v.ip_version, 4);
+    EXPECT_EQ(v.src, ip("146.20.193.73"));
+    expect_payload(v, f4, payload);
+    Bytes f6 = pppoe(gen::build_tcp({}, v6(), syn()), 0x0057);
+    ASSERT_EQ(decode(f6, v), DecodeStatus::kOk);
+    EXPECT_EQ(v.ip_version, 6);
+    EXPECT_EQ(v.tcp_opts.mss, 1460);
+    Bytes lcp = pppoe(gen::build_udp({}, v4(), {1, 2}), 0xc021);
+    EXPECT_EQ(decode(lcp, v), DecodeStatus::kNotIp);
+    Bytes cut(f4.begin(), f4.begin() + 21);  // PPP protocol cut in half
+    EXPECT_EQ(decode(cut, v), DecodeStatus::kTruncatedEthernet);
+    Bytes whole_hdr(f4.begin(), f4.begin() + 22);  // header whole, no IP
+    EXPECT_EQ(decode(whole_hdr, v), DecodeStatus::kTruncatedIpv4);
+}
+
 TEST(Decode, ReusedViewKeepsCaptureFieldsAndDropsStaleL4) {
     PacketView v;
     v.ts_ns = 1234567890123ull;
