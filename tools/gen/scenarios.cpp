@@ -1,0 +1,1251 @@
+#include "tools/gen/scenarios.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "pipeline/packet_view.h"
+#include "tools/gen/packet_builder.h"
+
+// The file is laid out bottom-up: time and randomness, the hosts and the tap,
+// the connection models (TCP, UDP, DNS messages), the traffic mixes, then the
+// scenarios and the registry. Adding a scenario is one function that writes
+// into a Timeline plus one line in kScenarios.
+
+namespace cs::gen {
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Time: every timestamp is ns since the Unix epoch, UTC, as the guide's
+// capture clock (the Expressway logs' UTCTime matches its tcpdump).
+
+constexpr uint64_t kUs = 1000;
+constexpr uint64_t kMs = 1000 * kUs;
+constexpr uint64_t kSec = 1000 * kMs;
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+constexpr int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = unsigned(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + int64_t(doe) - 719468;
+}
+
+constexpr uint64_t utc(int y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s, uint64_t us) {
+    return (uint64_t(days_from_civil(y, mo, d)) * 86400 + h * 3600ull + mi * 60ull + s) * kSec + us * kUs;
+}
+
+// ---------------------------------------------------------------------------
+// Randomness: raw std::mt19937_64 outputs only. std:: distributions are not
+// specified bit for bit and differ between standard libraries, which would
+// make the same seed give different pcaps on different build machines.
+
+class Rng {
+public:
+    explicit Rng(uint64_t seed) : g_(seed) {}
+    uint64_t next() { return g_(); }
+    // [0, n). The modulo bias is below 2^-40 for the small n used here.
+    uint64_t below(uint64_t n) { return n ? g_() % n : 0; }
+    // [lo, hi], inclusive.
+    uint64_t between(uint64_t lo, uint64_t hi) { return lo + below(hi - lo + 1); }
+    bool percent(unsigned p) { return below(100) < p; }
+    void fill(uint8_t* p, size_t n) {
+        while (n >= 8) {
+            uint64_t r = g_();
+            for (int i = 0; i < 8; ++i) p[i] = uint8_t(r >> (8 * i));
+            p += 8;
+            n -= 8;
+        }
+        if (n) {
+            uint64_t r = g_();
+            for (size_t i = 0; i < n; ++i) p[i] = uint8_t(r >> (8 * i));
+        }
+    }
+
+private:
+    std::mt19937_64 g_;
+};
+
+// The structure stream (addresses, ports, sizes, timings) is seeded with a
+// constant, so --seed changes only the values a stack picks at random.
+constexpr uint64_t kShapeSeed = 0x63616c6c73656e74;  // "callsent"
+
+// ---------------------------------------------------------------------------
+// Big-endian writers for the hand-built messages (DNS, TLS, NTP).
+
+void put8(std::vector<uint8_t>& v, uint8_t x) { v.push_back(x); }
+void put16(std::vector<uint8_t>& v, uint16_t x) {
+    v.push_back(uint8_t(x >> 8));
+    v.push_back(uint8_t(x));
+}
+void put24(std::vector<uint8_t>& v, uint32_t x) {
+    put8(v, uint8_t(x >> 16));
+    put16(v, uint16_t(x));
+}
+void put32(std::vector<uint8_t>& v, uint32_t x) {
+    put16(v, uint16_t(x >> 16));
+    put16(v, uint16_t(x));
+}
+
+// ---------------------------------------------------------------------------
+// Hosts and the tap.
+
+// What a host's TCP/IP stack puts in its packets.
+struct StackProfile {
+    uint8_t initial_ttl;
+    uint16_t mss;
+    uint16_t syn_window;     // unscaled window in its SYN
+    uint16_t synack_window;  // unscaled window in its SYN-ACK
+    uint8_t wscale;
+    bool timestamps;
+    uint32_t rcv_window;      // receive window (bytes) right after the handshake
+    uint32_t rcv_window_max;  // what autotuning grows it to
+};
+
+// Expressway-E: Linux. SYN Win=29200 MSS=1460 WS=128, SYN-ACK Win=28960 (guide §9).
+constexpr StackProfile kExpresswayStack{64, 1460, 29200, 28960, 7, true, 29312, 6 << 20};
+// Webex L2SIP: Linux with MSS 1380. SYN Win=14600 MSS=1380 WS=128 (guide IN-2);
+// its window is 14720 after the handshake and grows towards 26112 (captures §5.1).
+constexpr StackProfile kWebexStack{64, 1380, 14600, 14480, 7, true, 14720, 1 << 20};
+// A generic Linux server or client.
+constexpr StackProfile kLinuxStack{64, 1460, 64240, 65160, 7, true, 64256, 6 << 20};
+// Google's public resolvers: replies arrive with TTLs around 117 (initial 128).
+constexpr StackProfile kResolverStack{128, 1460, 65535, 65535, 8, true, 65535, 1 << 20};
+// A Windows client: TTL 128, no TCP timestamps, WS=256.
+constexpr StackProfile kWindowsStack{128, 1460, 64240, 65535, 8, false, 131328, 4 << 20};
+
+struct HostSpec {
+    IpAddr addr;
+    const StackProfile* stack;
+    uint8_t hops;           // routers between the host and the tap (the firewall counts)
+    uint64_t tap_delay_ns;  // one-way delay between the host and the tap
+    bool on_prem;           // inside the firewall: decides the L2 direction
+    uint64_t link_bps;      // the rate its packet trains reach the tap at
+};
+
+struct Host {
+    HostSpec spec;
+    uint8_t ttl;       // as seen at the tap
+    uint32_t ts_base;  // TCP timestamp clock: ts_base + packet time in ms (1000 Hz)
+    uint32_t tsval(uint64_t t) const { return ts_base + uint32_t(t / kMs); }
+};
+
+// On the firewall's outside link every frame runs between the firewall's
+// outside interface and the upstream router.
+constexpr uint8_t kFirewallMac[6] = {0xe0, 0x0e, 0xda, 0xc8, 0x8c, 0xf3};
+constexpr uint8_t kUpstreamMac[6] = {0x00, 0x1b, 0x54, 0xc2, 0x51, 0x80};
+
+L2Spec l2_from(const Host& from, const std::vector<uint16_t>& vlans) {
+    L2Spec l2;
+    std::copy_n(from.spec.on_prem ? kFirewallMac : kUpstreamMac, 6, l2.src_mac);
+    std::copy_n(from.spec.on_prem ? kUpstreamMac : kFirewallMac, 6, l2.dst_mac);
+    l2.vlans = vlans;
+    return l2;
+}
+
+IpAddr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+    return IpAddr::v4(uint32_t(a) << 24 | uint32_t(b) << 16 | uint32_t(c) << 8 | d);
+}
+
+// An address in 2001:db8::/32 (documentation prefix) built from two 64-bit halves.
+IpAddr v6(uint64_t hi, uint64_t lo) {
+    uint8_t b[16];
+    for (int i = 0; i < 8; ++i) {
+        b[i] = uint8_t(hi >> (56 - 8 * i));
+        b[8 + i] = uint8_t(lo >> (56 - 8 * i));
+    }
+    return IpAddr::v6_bytes(b);
+}
+
+// The guide's cast (guide §2). The Expressway-E is seen under its public,
+// post-NAT address one firewall hop away; the Webex peers ~15 hops and
+// 15-30 ms away (outside RTT 30-80 ms).
+HostSpec expressway_e() { return {v4(64, 102, 241, 236), &kExpresswayStack, 1, 100 * kUs, true, 1'000'000'000}; }
+HostSpec webex(uint8_t last_octet, uint64_t tap_delay) {
+    return {v4(146, 20, 193, last_octet), &kWebexStack, 15, tap_delay, false, 200'000'000};
+}
+HostSpec webex_73() { return webex(73, 24 * kMs); }
+HostSpec webex_64() { return webex(64, 19 * kMs); }  // l2sip-cfa-01.wbx2.com
+HostSpec webex_70() { return webex(70, 21 * kMs); }  // l2sip-cfa-02.wbx2.com
+HostSpec resolver() { return {v4(8, 8, 8, 8), &kResolverStack, 11, 4 * kMs, false, 1'000'000'000}; }
+
+// Everything a scenario writes: the frames, the hosts (shared, so a host keeps
+// one TTL and one timestamp clock however many scenarios it appears in), and
+// the two random streams.
+class Timeline {
+public:
+    explicit Timeline(const ScenarioOptions& o) : options_(o), id_(o.seed), shape_(kShapeSeed) {}
+
+    const ScenarioOptions& options() const { return options_; }
+    Rng& id() { return id_; }        // values the seed may change
+    Rng& shape() { return shape_; }  // structure the seed must not change
+
+    // The host at spec.addr, created on first use.
+    Host& host(const HostSpec& spec) {
+        auto it = hosts_.find(spec.addr);
+        if (it != hosts_.end()) return it->second;
+        Host h{spec, uint8_t(spec.stack->initial_ttl - spec.hops), uint32_t(id_.next())};
+        return hosts_.emplace(spec.addr, h).first->second;
+    }
+
+    void add(uint64_t t, std::vector<uint8_t> bytes) { frames_.push_back({t, std::move(bytes)}); }
+    size_t size() const { return frames_.size(); }
+    void reserve(size_t n) { frames_.reserve(n); }
+    // Keep only the first n frames in time, as a capture stopped after n packets.
+    void stop_after(size_t n) { stop_after_ = n; }
+
+    // The frames in time order (ties keep the order they were written in).
+    std::vector<Frame> finish() {
+        std::stable_sort(frames_.begin(), frames_.end(),
+                         [](const Frame& a, const Frame& b) { return a.ts_ns < b.ts_ns; });
+        if (stop_after_ && frames_.size() > *stop_after_) frames_.resize(*stop_after_);
+        return std::move(frames_);
+    }
+
+private:
+    ScenarioOptions options_;
+    Rng id_;
+    Rng shape_;
+    std::map<IpAddr, Host> hosts_;
+    std::vector<Frame> frames_;
+    std::optional<size_t> stop_after_;
+};
+
+std::vector<uint8_t> random_payload(Timeline& tl, size_t n) {
+    std::vector<uint8_t> p(n);
+    tl.id().fill(p.data(), n);
+    return p;
+}
+
+// Time a frame of `len` bytes occupies on the host's link (with preamble, FCS, gap).
+uint64_t wire_time(const Host& h, size_t len) { return (len + 24) * 8 * kSec / h.spec.link_bps; }
+
+// ---------------------------------------------------------------------------
+// TCP connection model. One object per connection; every packet of it goes
+// through emit(), so sequence numbers, ACKs, windows, IP-IDs and timestamps
+// stay consistent. IP-IDs follow Linux with DF set: a per-socket counter from
+// a random start, except SYN-ACKs and resets to unknown connections, which
+// Linux sends with IP-ID 0.
+
+enum class Side : uint8_t { kClient, kServer };
+constexpr Side other(Side s) { return s == Side::kClient ? Side::kServer : Side::kClient; }
+
+// Host processing before a kernel answers (SYN-ACK, ACK, RST).
+constexpr uint64_t kKernelThink = 40 * kUs;
+// Linux starts (and restarts after idle) with 10 segments in flight.
+constexpr uint32_t kInitialCwnd = 10;
+constexpr uint32_t kMaxCwnd = 64;
+
+class TcpConnection {
+public:
+    TcpConnection(Timeline& tl, Host& client, uint16_t client_port, Host& server, uint16_t server_port,
+                  std::vector<uint16_t> vlans = {})
+        : tl_(tl), vlans_(std::move(vlans)) {
+        ends_[0].host = &client;
+        ends_[0].port = client_port;
+        ends_[1].host = &server;
+        ends_[1].port = server_port;
+        for (End& e : ends_) {
+            e.isn = uint32_t(tl.id().next());
+            e.nxt = e.isn;
+            e.ip_id = uint16_t(tl.id().next());
+            e.rcv_window = e.host->spec.stack->rcv_window;
+        }
+        timestamps_ = client.spec.stack->timestamps && server.spec.stack->timestamps;
+        seg_payload_ = std::min(client.spec.stack->mss, server.spec.stack->mss) - (timestamps_ ? 12u : 0u);
+    }
+
+    // When `who` puts on the wire, as seen at the tap, its answer to a packet
+    // the tap saw at `seen_at`, after thinking for `think` at the host.
+    uint64_t answer_time(Side who, uint64_t seen_at, uint64_t think) const {
+        return seen_at + 2 * end(who).host->spec.tap_delay_ns + think;
+    }
+
+    // The client's SYN; called again it is a retransmission (same ISN, next
+    // IP-ID, new TSval, as Linux retransmits).
+    void syn(uint64_t t) {
+        End& c = end(Side::kClient);
+        const StackProfile& st = *c.host->spec.stack;
+        Seg s;
+        s.flags = kSyn;
+        s.seq = c.isn;
+        s.window = st.syn_window;
+        s.mss = st.mss;
+        s.wscale = st.wscale;
+        s.timestamp = st.timestamps;
+        emit(Side::kClient, t, s);
+        c.nxt = c.isn + 1;
+    }
+
+    // A SYN at t and a retransmission at each of `offsets` after it.
+    void syn_with_retransmits(uint64_t t, std::span<const uint64_t> offsets) {
+        syn(t);
+        for (uint64_t off : offsets) syn(t + off);
+    }
+
+    // The server's RST/ACK for a SYN seen at `syn_seen_at`: nothing listens.
+    // Linux answers from a control socket: seq 0, ack ISN+1, window 0, no
+    // options, IP-ID 0. Returns its time.
+    uint64_t refuse(uint64_t syn_seen_at, uint64_t think) {
+        uint64_t t = answer_time(Side::kServer, syn_seen_at, think);
+        Seg s;
+        s.flags = kRst | kAck;
+        s.ack = end(Side::kClient).isn + 1;
+        s.window = 0;
+        s.ip_id = 0;
+        s.options = false;
+        emit(Side::kServer, t, s);
+        return t;
+    }
+
+    // SYN at t, SYN-ACK, ACK. Returns the time of the client's ACK.
+    uint64_t handshake(uint64_t t) {
+        syn(t);
+        End& c = end(Side::kClient);
+        End& sv = end(Side::kServer);
+        const StackProfile& sst = *sv.host->spec.stack;
+
+        uint64_t t_synack = answer_time(Side::kServer, t, kKernelThink);
+        Seg sa;
+        sa.flags = kSyn | kAck;
+        sa.seq = sv.isn;
+        sa.ack = c.nxt;
+        sa.window = sst.synack_window;
+        sa.mss = sst.mss;
+        sa.wscale = sst.wscale;
+        sa.timestamp = timestamps_;
+        sa.ip_id = 0;
+        emit(Side::kServer, t_synack, sa);
+        sv.nxt = sv.isn + 1;
+
+        uint64_t t_ack = answer_time(Side::kClient, t_synack, kKernelThink);
+        pure_ack(Side::kClient, t_ack, sv.nxt);
+        return t_ack;
+    }
+
+    // `data` from `from`, starting at t, in flights of up to cwnd segments at
+    // the sender's link rate; the receiver ACKs every second segment and the
+    // last one. Returns the time of the last data segment.
+    uint64_t send(Side from, uint64_t t, const std::vector<uint8_t>& data) {
+        End& a = end(from);
+        const Side to = other(from);
+        uint32_t cwnd = kInitialCwnd;
+        size_t off = 0;
+        uint64_t now = t, last_data = t;
+        std::vector<std::pair<uint64_t, uint32_t>> acks;  // (time, ack number)
+        std::vector<uint8_t> chunk;
+        while (off < data.size()) {
+            acks.clear();
+            uint32_t unacked = 0;
+            for (uint32_t n = 0; n < cwnd && off < data.size(); ++n) {
+                size_t len = std::min<size_t>(data.size() - off, seg_payload_);
+                chunk.assign(data.begin() + ptrdiff_t(off), data.begin() + ptrdiff_t(off + len));
+                off += len;
+                const bool last = off == data.size();
+                Seg s;
+                s.flags = uint8_t(kAck | (last ? kPsh : 0));
+                s.seq = a.nxt;
+                s.ack = end(to).nxt;
+                s.timestamp = timestamps_;
+                size_t frame_len = emit(from, now, s, chunk);
+                a.nxt += uint32_t(len);
+                last_data = now;
+                if (++unacked == 2 || last || n + 1 == cwnd) {
+                    acks.emplace_back(answer_time(to, now, kKernelThink), a.nxt);
+                    unacked = 0;
+                }
+                now += wire_time(*a.host, frame_len);
+            }
+            // The flight's ACKs are written after it, so a segment written
+            // later never precedes in the file what it could have seen.
+            End& b = end(to);
+            for (auto [when, ack] : acks) {
+                b.rcv_window = std::min(b.host->spec.stack->rcv_window_max, b.rcv_window + 2 * seg_payload_);
+                pure_ack(to, when, ack);
+            }
+            if (off < data.size()) {
+                now = answer_time(from, acks.back().first, 0);
+                cwnd = std::min(cwnd * 2, kMaxCwnd);
+            }
+        }
+        return last_data;
+    }
+
+    // FIN/ACK from `from` at t, the peer's FIN/ACK, the last ACK. Returns its time.
+    uint64_t close(Side from, uint64_t t) {
+        End& a = end(from);
+        End& b = end(other(from));
+        Seg f;
+        f.flags = kFin | kAck;
+        f.seq = a.nxt;
+        f.ack = b.nxt;
+        f.timestamp = timestamps_;
+        emit(from, t, f);
+        a.nxt += 1;
+
+        uint64_t t2 = answer_time(other(from), t, 200 * kUs);  // its application closes too
+        Seg g;
+        g.flags = kFin | kAck;
+        g.seq = b.nxt;
+        g.ack = a.nxt;
+        g.timestamp = timestamps_;
+        emit(other(from), t2, g);
+        b.nxt += 1;
+
+        uint64_t t3 = answer_time(from, t2, kKernelThink);
+        pure_ack(from, t3, b.nxt);
+        return t3;
+    }
+
+private:
+    struct End {
+        Host* host = nullptr;
+        uint16_t port = 0;
+        uint32_t isn = 0, nxt = 0;
+        uint16_t ip_id = 0;       // next IP-ID of this socket
+        uint32_t rcv_window = 0;  // bytes
+        std::vector<uint64_t> seen;  // tap times of the segments this end sent
+    };
+    // One segment; options as the connection negotiated them.
+    struct Seg {
+        uint8_t flags = 0;
+        uint32_t seq = 0, ack = 0;
+        std::optional<uint16_t> window;  // unset: the sender's receive window, scaled
+        std::optional<uint16_t> mss;
+        std::optional<uint8_t> wscale;
+        bool timestamp = false;          // carry the timestamp option
+        bool options = true;             // false: no options at all (reset to a SYN)
+        std::optional<uint16_t> ip_id;   // unset: the socket's counter
+    };
+
+    End& end(Side s) { return ends_[s == Side::kClient ? 0 : 1]; }
+    const End& end(Side s) const { return ends_[s == Side::kClient ? 0 : 1]; }
+
+    void pure_ack(Side from, uint64_t t, uint32_t ack) {
+        Seg s;
+        s.flags = kAck;
+        s.seq = end(from).nxt;
+        s.ack = ack;
+        s.timestamp = timestamps_;
+        emit(from, t, s);
+    }
+
+    // TSecr: the TSval of the newest segment from the peer that had reached
+    // `me` when it sent at tap time t (seen at the tap before t minus the
+    // round trip between the tap and `me`). 0 before anything arrived.
+    uint32_t ts_echo(const End& me, const End& peer, uint64_t t) const {
+        const uint64_t rtt = 2 * me.host->spec.tap_delay_ns;
+        std::optional<uint64_t> newest;
+        for (uint64_t s : peer.seen)
+            if (s + rtt <= t && (!newest || s > *newest)) newest = s;
+        return newest ? peer.host->tsval(*newest) : 0;
+    }
+
+    // Builds and records one frame; returns its length.
+    size_t emit(Side from, uint64_t t, const Seg& s, const std::vector<uint8_t>& payload = {}) {
+        End& a = end(from);
+        End& b = end(other(from));
+        const StackProfile& st = *a.host->spec.stack;
+        IpSpec ip;
+        ip.src = a.host->spec.addr;
+        ip.dst = b.host->spec.addr;
+        ip.ttl = a.host->ttl;
+        ip.ip_id = s.ip_id ? *s.ip_id : a.ip_id++;
+        TcpSpec tcp;
+        tcp.sport = a.port;
+        tcp.dport = b.port;
+        tcp.seq = s.seq;
+        tcp.ack = s.ack;
+        tcp.flags = s.flags;
+        // Windows in SYNs are never scaled; after the handshake they are.
+        tcp.window = s.window ? *s.window : uint16_t(std::min<uint32_t>(0xffff, a.rcv_window >> st.wscale));
+        if (s.options) {
+            tcp.mss = s.mss;
+            tcp.sack_perm = (s.flags & kSyn) != 0;
+            tcp.wscale = s.wscale;
+            if (s.timestamp) {
+                tcp.tsval = a.host->tsval(t);
+                tcp.tsecr = s.flags == kSyn ? 0 : ts_echo(a, b, t);
+            }
+        }
+        std::vector<uint8_t> f = build_tcp(l2_from(*a.host, vlans_), ip, tcp, payload);
+        size_t len = f.size();
+        tl_.add(t, std::move(f));
+        a.seen.push_back(t);
+        return len;
+    }
+
+    Timeline& tl_;
+    std::vector<uint16_t> vlans_;
+    std::array<End, 2> ends_;
+    bool timestamps_ = false;
+    uint32_t seg_payload_ = 0;
+};
+
+// What an application write carries: a function that makes `bytes` bytes of
+// it (or a natural size near that, for text protocols).
+using Content = std::vector<uint8_t> (*)(Timeline&, uint32_t bytes);
+
+// Opaque bytes. The first is 0 so that no content detector mistakes the
+// stream for a TLS record or a SIP start line.
+std::vector<uint8_t> opaque(Timeline& tl, uint32_t bytes) {
+    std::vector<uint8_t> p = random_payload(tl, bytes);
+    if (!p.empty()) p[0] = 0;
+    return p;
+}
+
+// A conversation as a list of application writes. A write by the side that
+// just received answers it (after the peer's path and `think`); a write by the
+// side that wrote last follows its previous write after `think`.
+struct Step {
+    Side from;
+    uint32_t bytes;
+    uint64_t think_ns;
+    Content content = opaque;
+};
+
+// Plays `steps` after the handshake ACK seen at t; returns the last write's time.
+uint64_t play(Timeline& tl, TcpConnection& c, uint64_t t, std::span<const Step> steps) {
+    Side last = Side::kClient;  // the handshake's final ACK
+    for (const Step& s : steps) {
+        uint64_t start = s.from == last ? t + s.think_ns : c.answer_time(s.from, t, s.think_ns);
+        t = c.send(s.from, start, s.content(tl, s.bytes));
+        last = s.from;
+    }
+    return t;
+}
+
+// ---------------------------------------------------------------------------
+// UDP: one socket pair, each end with its own IP-ID counter.
+
+class UdpFlow {
+public:
+    UdpFlow(Timeline& tl, Host& client, uint16_t client_port, Host& server, uint16_t server_port,
+            std::vector<uint16_t> vlans = {})
+        : tl_(tl), vlans_(std::move(vlans)) {
+        ends_[0] = {&client, client_port, uint16_t(tl.id().next())};
+        ends_[1] = {&server, server_port, uint16_t(tl.id().next())};
+    }
+
+    uint64_t answer_time(Side who, uint64_t seen_at, uint64_t think) const {
+        return seen_at + 2 * end(who).host->spec.tap_delay_ns + think;
+    }
+
+    void send(Side from, uint64_t t, const std::vector<uint8_t>& payload) {
+        End& a = end(from);
+        const End& b = end(other(from));
+        IpSpec ip;
+        ip.src = a.host->spec.addr;
+        ip.dst = b.host->spec.addr;
+        ip.ttl = a.host->ttl;
+        ip.ip_id = a.ip_id++;
+        tl_.add(t, build_udp(l2_from(*a.host, vlans_), ip, UdpSpec{a.port, b.port}, payload));
+    }
+
+private:
+    struct End {
+        Host* host = nullptr;
+        uint16_t port = 0;
+        uint16_t ip_id = 0;
+    };
+    End& end(Side s) { return ends_[s == Side::kClient ? 0 : 1]; }
+    const End& end(Side s) const { return ends_[s == Side::kClient ? 0 : 1]; }
+
+    Timeline& tl_;
+    std::vector<uint16_t> vlans_;
+    std::array<End, 2> ends_;
+};
+
+// ---------------------------------------------------------------------------
+// DNS wire messages (RFC 1035), built by hand with name compression.
+
+class DnsMessage {
+public:
+    enum Section { kQuestion, kAnswer, kAuthority, kAdditional };
+    static constexpr uint16_t kTypeA = 1, kTypeSrv = 33, kClassIn = 1;
+
+    DnsMessage(uint16_t id, uint16_t flags) {
+        put16(b_, id);
+        put16(b_, flags);
+        b_.resize(12, 0);  // four zero counts, raised as records are added
+    }
+
+    void question(std::string_view qname, uint16_t qtype) {
+        enter(kQuestion);
+        name(qname, true);
+        put16(b_, qtype);
+        put16(b_, kClassIn);
+    }
+
+    // RFC 2782: the SRV target is never compressed (it may be pointed to).
+    void srv(Section s, std::string_view owner, uint32_t ttl, uint16_t prio, uint16_t weight, uint16_t port,
+             std::string_view target) {
+        size_t rdata = record(s, owner, kTypeSrv, ttl);
+        put16(b_, prio);
+        put16(b_, weight);
+        put16(b_, port);
+        name(target, false);
+        end_rdata(rdata);
+    }
+
+    void a(Section s, std::string_view owner, uint32_t ttl, IpAddr addr) {
+        size_t rdata = record(s, owner, kTypeA, ttl);
+        b_.insert(b_.end(), addr.b + 12, addr.b + 16);
+        end_rdata(rdata);
+    }
+
+    const std::vector<uint8_t>& bytes() const { return b_; }
+
+private:
+
+    // Sections must come in wire order; each record raises its section's count.
+    void enter(Section s) {
+        if (s < section_) throw std::logic_error("DnsMessage: sections out of order");
+        section_ = s;
+        size_t at = 4 + 2 * size_t(s);
+        uint16_t n = uint16_t((b_[at] << 8 | b_[at + 1]) + 1);
+        b_[at] = uint8_t(n >> 8);
+        b_[at + 1] = uint8_t(n);
+    }
+
+    size_t record(Section s, std::string_view owner, uint16_t type, uint32_t ttl) {
+        enter(s);
+        name(owner, true);
+        put16(b_, type);
+        put16(b_, kClassIn);
+        put32(b_, ttl);
+        put16(b_, 0);  // RDLENGTH, patched by end_rdata
+        return b_.size();
+    }
+    void end_rdata(size_t start) {
+        uint16_t len = uint16_t(b_.size() - start);
+        b_[start - 2] = uint8_t(len >> 8);
+        b_[start - 1] = uint8_t(len);
+    }
+
+    // Writes `dotted` label by label; with `compress`, the longest suffix
+    // already in the message becomes a pointer. Every suffix written is
+    // remembered as a pointer target either way.
+    void name(std::string_view dotted, bool compress) {
+        while (!dotted.empty()) {
+            if (compress) {
+                auto it = suffixes_.find(std::string(dotted));
+                if (it != suffixes_.end()) {
+                    put16(b_, uint16_t(0xc000 | it->second));
+                    return;
+                }
+            }
+            if (b_.size() < 0x4000) suffixes_.emplace(std::string(dotted), uint16_t(b_.size()));
+            size_t dot = dotted.find('.');
+            std::string_view label = dotted.substr(0, dot);
+            b_.push_back(uint8_t(label.size()));
+            b_.insert(b_.end(), label.begin(), label.end());
+            dotted = dot == std::string_view::npos ? std::string_view{} : dotted.substr(dot + 1);
+        }
+        b_.push_back(0);
+    }
+
+    std::vector<uint8_t> b_;
+    Section section_ = kQuestion;
+    std::map<std::string, uint16_t> suffixes_;
+};
+
+constexpr uint16_t kDnsQueryFlags = 0x0100;     // RD
+constexpr uint16_t kDnsResponseFlags = 0x8180;  // QR, RD, RA, NOERROR
+
+// The Expressway-E's SRV lookup of the Webex call service and the healthy
+// answer (guide §3.2, OUT-2): two SRV records, both prio 5 weight 10 port 5062
+// TTL 300, with the targets' A records in the additional section - the
+// "4 relevant records" the Expressway logs.
+void callservice_srv_lookup(Timeline& tl, uint64_t t_query, uint64_t t_answer) {
+    static constexpr std::string_view kQname = "_sips._tcp.callservice.ciscospark.com";
+    Host& expe = tl.host(expressway_e());
+    Host& dns = tl.host(resolver());
+    UdpFlow flow(tl, expe, uint16_t(tl.shape().between(32768, 60999)), dns, 53);
+    uint16_t id = uint16_t(tl.id().next());
+
+    DnsMessage q(id, kDnsQueryFlags);
+    q.question(kQname, DnsMessage::kTypeSrv);
+    flow.send(Side::kClient, t_query, q.bytes());
+
+    DnsMessage r(id, kDnsResponseFlags);
+    r.question(kQname, DnsMessage::kTypeSrv);
+    r.srv(DnsMessage::kAnswer, kQname, 300, 5, 10, 5062, "l2sip-cfa-02.wbx2.com");
+    r.srv(DnsMessage::kAnswer, kQname, 300, 5, 10, 5062, "l2sip-cfa-01.wbx2.com");
+    r.a(DnsMessage::kAdditional, "l2sip-cfa-02.wbx2.com", 300, tl.host(webex_70()).spec.addr);
+    r.a(DnsMessage::kAdditional, "l2sip-cfa-01.wbx2.com", 300, tl.host(webex_64()).spec.addr);
+    flow.send(Side::kServer, t_answer, r.bytes());
+}
+
+// ---------------------------------------------------------------------------
+// Conversations on 5062. Payloads are opaque (real TLS comes with the TLS
+// scenarios); the write sizes and gaps follow the captures' size and timing
+// model (captures §5.1, §5.2), so segment and ACK patterns look real.
+
+using enum Side;
+
+// Webex calls in: Webex is the TLS client. ClientHello 200 B; the Expressway's
+// flight (full chain, CertificateRequest) 4745 B after 13 ms; Webex's
+// Certificate + ClientKeyExchange 5700 B, CertificateVerify + CCS + Finished
+// 320 B 83 ms later; CCS + Finished 51 B. Then SIP in TLS records: INVITE
+// ~1.68 s after the connect (guide §3.1), 100 Trying, 180, 200 OK, ACK, and
+// after the call BYE / 200 OK.
+constexpr Step kInboundCall[] = {
+    {kClient, 200, 150 * kUs},   {kServer, 4745, 13 * kMs},   {kClient, 5700, 40 * kMs},
+    {kClient, 320, 83 * kMs},    {kServer, 51, 1 * kMs},      {kClient, 2464, 1355 * kMs},
+    {kServer, 453, 2 * kMs},     {kServer, 812, 900 * kMs},   {kServer, 1893, 4100 * kMs},
+    {kClient, 587, 3 * kMs},     {kClient, 640, 8200 * kMs},  {kServer, 495, 2 * kMs},
+};
+
+// The Expressway-E calls out: it is the TLS client. Webex's server flight
+// 6086 B (C7), the Expressway's Certificate (full chain) 3938 B and
+// CKE + CertificateVerify + CCS + Finished 719 B, Webex's CCS + Finished 51 B;
+// then INVITE with SDP (Content-Length 1407), 200 OK, ACK, BYE, 200 OK.
+constexpr Step kOutboundCall[] = {
+    {kClient, 232, 120 * kUs},   {kServer, 6086, 2 * kMs},    {kClient, 3938, 6 * kMs},
+    {kClient, 719, 35 * kMs},    {kServer, 51, 2 * kMs},      {kClient, 2783, 1 * kMs},
+    {kServer, 1714, 3900 * kMs}, {kClient, 612, 2 * kMs},     {kClient, 655, 6400 * kMs},
+    {kServer, 502, 2 * kMs},
+};
+
+// A short keep-alive-free variant for the mixes: handshake, INVITE, 200 OK, ACK.
+constexpr Step kShortInboundCall[] = {
+    {kClient, 200, 150 * kUs}, {kServer, 4745, 13 * kMs}, {kClient, 5700, 40 * kMs}, {kClient, 320, 83 * kMs},
+    {kServer, 51, 1 * kMs},    {kClient, 2464, 50 * kMs}, {kServer, 1893, 600 * kMs}, {kClient, 587, 3 * kMs},
+};
+constexpr Step kShortOutboundCall[] = {
+    {kClient, 232, 120 * kUs}, {kServer, 6086, 2 * kMs},  {kClient, 3938, 6 * kMs}, {kClient, 719, 35 * kMs},
+    {kServer, 51, 2 * kMs},    {kClient, 2783, 1 * kMs},  {kServer, 1714, 700 * kMs}, {kClient, 612, 2 * kMs},
+};
+
+// Linux SYN retransmission backoff as the Webex side shows it (about +1, +3,
+// +7 s) and the next attempt from a new source port about 10 s after the first.
+constexpr uint64_t kWebexSynBackoff[] = {1003 * kMs + 215, 3011 * kMs + 470, 7027 * kMs + 128};
+constexpr uint64_t kWebexRetryAfter = 10214 * kMs + 336;
+
+// ---------------------------------------------------------------------------
+// Web payloads for the background: TLS 1.3 as a browser and a server write it
+// (ClientHello and ServerHello in clear, everything after as application-data
+// records), HTTP/1.1 with a binary body, so tshark dissects them cleanly.
+
+constexpr std::string_view kWebNames[] = {
+    "www.office.com",    "outlook.office365.com", "login.microsoftonline.com", "update.googleapis.com",
+    "www.cisco.com",     "s3.amazonaws.com",      "cdn.jsdelivr.net",          "github.com",
+    "www.wikipedia.org", "fonts.gstatic.com",
+};
+
+std::string_view web_name(Timeline& tl) { return kWebNames[tl.shape().below(std::size(kWebNames))]; }
+
+void put_random(Timeline& tl, std::vector<uint8_t>& out, size_t n) {
+    size_t at = out.size();
+    out.resize(at + n);
+    tl.id().fill(out.data() + at, n);
+}
+
+// `bytes` of application-data records (at least 22: header + AEAD tag).
+void put_app_data(Timeline& tl, std::vector<uint8_t>& out, uint32_t bytes) {
+    constexpr uint32_t kMaxRecord = 5 + 16384 + 17;
+    bytes = std::max<uint32_t>(bytes, 22);
+    uint32_t records = (bytes + kMaxRecord - 1) / kMaxRecord;
+    for (uint32_t i = 0; i < records; ++i) {
+        uint32_t len = (bytes - 5 * records) / records + (i + 1 == records ? (bytes - 5 * records) % records : 0);
+        put8(out, 0x17);
+        put16(out, 0x0303);
+        put16(out, uint16_t(len));
+        put_random(tl, out, len);
+    }
+}
+std::vector<uint8_t> tls_app_data(Timeline& tl, uint32_t bytes) {
+    std::vector<uint8_t> out;
+    put_app_data(tl, out, bytes);
+    return out;
+}
+
+// A TLS record holding one handshake message of `type` with `body`.
+void put_handshake_record(std::vector<uint8_t>& out, uint16_t record_version, uint8_t type,
+                          const std::vector<uint8_t>& body) {
+    put8(out, 0x16);
+    put16(out, record_version);
+    put16(out, uint16_t(4 + body.size()));
+    put8(out, type);
+    put24(out, uint32_t(body.size()));
+    out.insert(out.end(), body.begin(), body.end());
+}
+
+void put_extension(std::vector<uint8_t>& out, uint16_t type, const std::vector<uint8_t>& data) {
+    put16(out, type);
+    put16(out, uint16_t(data.size()));
+    out.insert(out.end(), data.begin(), data.end());
+}
+
+// A browser's ClientHello: TLS 1.3 with an X25519 key share, SNI, padded to `bytes`.
+std::vector<uint8_t> tls13_client_hello(Timeline& tl, uint32_t bytes) {
+    std::vector<uint8_t> ext;
+    std::string_view name = web_name(tl);
+    std::vector<uint8_t> sni;
+    put16(sni, uint16_t(name.size() + 3));
+    put8(sni, 0);  // host_name
+    put16(sni, uint16_t(name.size()));
+    sni.insert(sni.end(), name.begin(), name.end());
+    put_extension(ext, 0x0000, sni);
+    put_extension(ext, 0x000a, {0x00, 0x04, 0x00, 0x1d, 0x00, 0x17});                    // x25519, secp256r1
+    put_extension(ext, 0x000d, {0x00, 0x06, 0x04, 0x03, 0x08, 0x04, 0x04, 0x01});        // signature algorithms
+    put_extension(ext, 0x002b, {0x04, 0x03, 0x04, 0x03, 0x03});                          // TLS 1.3, 1.2
+    put_extension(ext, 0x002d, {0x01, 0x01});                                            // psk_dhe_ke
+    std::vector<uint8_t> ks = {0x00, 0x24, 0x00, 0x1d, 0x00, 0x20};
+    put_random(tl, ks, 32);
+    put_extension(ext, 0x0033, ks);
+
+    std::vector<uint8_t> body;
+    put16(body, 0x0303);
+    put_random(tl, body, 32);  // random
+    put8(body, 32);
+    put_random(tl, body, 32);  // legacy session id
+    for (uint16_t v : {uint16_t(8), uint16_t(0x1301), uint16_t(0x1302), uint16_t(0x1303), uint16_t(0xc02b)}) put16(body, v);
+    put8(body, 1);
+    put8(body, 0);  // null compression
+    // RFC 7685 padding brings the record to the size browsers send.
+    size_t unpadded = 5 + 4 + body.size() + 2 + ext.size();
+    if (bytes >= unpadded + 4) put_extension(ext, 0x0015, std::vector<uint8_t>(bytes - unpadded - 4, 0));
+    put16(body, uint16_t(ext.size()));
+    body.insert(body.end(), ext.begin(), ext.end());
+    std::vector<uint8_t> out;
+    put_handshake_record(out, 0x0301, 1, body);
+    return out;
+}
+
+// ServerHello, ChangeCipherSpec, then the encrypted rest of the flight as
+// application-data records, `bytes` in all.
+std::vector<uint8_t> tls13_server_flight(Timeline& tl, uint32_t bytes) {
+    std::vector<uint8_t> body;
+    put16(body, 0x0303);
+    put_random(tl, body, 32);
+    put8(body, 32);
+    put_random(tl, body, 32);  // echoes the client's session id in a real server
+    put16(body, 0x1301);
+    put8(body, 0);
+    std::vector<uint8_t> ks = {0x00, 0x1d, 0x00, 0x20};
+    put_random(tl, ks, 32);
+    std::vector<uint8_t> ext;
+    put_extension(ext, 0x002b, {0x03, 0x04});
+    put_extension(ext, 0x0033, ks);
+    put16(body, uint16_t(ext.size()));
+    body.insert(body.end(), ext.begin(), ext.end());
+    std::vector<uint8_t> out;
+    put_handshake_record(out, 0x0303, 2, body);
+    for (uint8_t b : {0x14, 0x03, 0x03, 0x00, 0x01, 0x01}) put8(out, b);
+    put_app_data(tl, out, bytes > out.size() + 22 ? uint32_t(bytes - out.size()) : 22);
+    return out;
+}
+
+// The client's ChangeCipherSpec and encrypted Finished.
+std::vector<uint8_t> tls13_client_finished(Timeline& tl, uint32_t bytes) {
+    std::vector<uint8_t> out = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01};
+    put_app_data(tl, out, bytes > 28 ? bytes - 6 : 22);
+    return out;
+}
+
+std::vector<uint8_t> text(std::string_view s) { return {s.begin(), s.end()}; }
+
+std::vector<uint8_t> http_request(Timeline& tl, uint32_t) {
+    char path[32];
+    std::snprintf(path, sizeof path, "/static/%016llx.js", static_cast<unsigned long long>(tl.shape().next()));
+    std::string req = "GET " + std::string(path) + " HTTP/1.1\r\nHost: " + std::string(web_name(tl)) +
+                      "\r\nUser-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                      "Chrome/61.0.3163.100 Safari/537.36\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\n"
+                      "Connection: close\r\n\r\n";
+    return text(req);
+}
+
+// A 200 OK carrying `bytes` of body.
+std::vector<uint8_t> http_response(Timeline& tl, uint32_t bytes) {
+    std::vector<uint8_t> out = text("HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: application/octet-stream\r\n"
+                                    "Content-Length: " + std::to_string(bytes) + "\r\nConnection: close\r\n\r\n");
+    put_random(tl, out, bytes);
+    return out;
+}
+
+// NTP (RFC 5905) timestamps: seconds since 1900 and a binary fraction.
+void put_ntp_time(std::vector<uint8_t>& p, uint64_t t_ns) {
+    constexpr uint64_t kNtpEra = 2'208'988'800;  // 1900-01-01 to 1970-01-01
+    put32(p, uint32_t(t_ns / kSec + kNtpEra));
+    put32(p, uint32_t(((t_ns % kSec) << 32) / kSec));
+}
+
+// ---------------------------------------------------------------------------
+// Traffic mixes: unmonitored background (HTTPS, HTTP, QUIC, NTP) and
+// monitored 5061/5062 sessions between many hosts, for the demo and the
+// throughput pcap. Ports in the background never touch the default monitored
+// set (TCP 5060-5062, 5065, 8934; UDP 53, 5060).
+
+class TrafficMix {
+public:
+    explicit TrafficMix(Timeline& tl) : tl_(tl) {
+        Rng& r = tl.shape();
+        // On-prem clients behind the firewall's NAT pool, and some with IPv6.
+        for (int i = 0; i < 48; ++i) {
+            const StackProfile* st = r.percent(60) ? &kWindowsStack : &kLinuxStack;
+            clients_.push_back({v4(64, 102, 241, uint8_t(10 + i)), st, 1, 300 * kUs, true, 1'000'000'000});
+        }
+        for (int i = 0; i < 12; ++i) {
+            const StackProfile* st = r.percent(60) ? &kWindowsStack : &kLinuxStack;
+            clients_v6_.push_back({v6(0x20010db864660001, 0x10 + uint64_t(i)), st, 1, 300 * kUs, true, 1'000'000'000});
+        }
+        // Internet servers: public-looking addresses away from the guide's
+        // (64.102.241.0/24, 146.20.0.0/16) and from private and special space.
+        for (int i = 0; i < 400; ++i) servers_.push_back(server_spec(public_v4(r), r));
+        for (int i = 0; i < 60; ++i)
+            servers_v6_.push_back(server_spec(v6(0x20010db800000000 | r.between(1, 0xffffff) << 8, r.between(1, 0xffff)), r));
+        // Other SIP-TLS (5061) peers of the Expressway-E.
+        for (int i = 0; i < 20; ++i) sip_peers_.push_back(server_spec(public_v4(r), r));
+    }
+
+    // One unmonitored flow starting at t.
+    void background_flow(uint64_t t) {
+        Rng& r = tl_.shape();
+        std::vector<uint16_t> vlans = pick_vlans();
+        bool ipv6 = r.percent(12);
+        Host& client = tl_.host(ipv6 ? clients_v6_[r.below(clients_v6_.size())] : clients_[r.below(clients_.size())]);
+        Host& server = tl_.host(ipv6 ? servers_v6_[r.below(servers_v6_.size())] : servers_[r.below(servers_.size())]);
+        uint64_t kind = r.below(100);
+        if (kind < 70) {
+            https_flow(client, server, t, vlans);
+        } else if (kind < 80) {
+            http_flow(client, server, t, vlans);
+        } else if (kind < 90) {
+            quic_flow(client, server, t, vlans);
+        } else {
+            ntp_exchange(client, server, t, vlans);
+        }
+    }
+
+    // One monitored 5061/5062 connection starting at t; a few fail.
+    void monitored_flow(uint64_t t) {
+        Rng& r = tl_.shape();
+        std::vector<uint16_t> vlans = pick_vlans();
+        Host& expe = tl_.host(expressway_e());
+        Host& wbx = tl_.host(webex_peers_[r.below(std::size(webex_peers_))]);
+        uint64_t kind = r.below(100);
+        if (kind < 44) {
+            TcpConnection c(tl_, wbx, ephemeral(wbx), expe, 5062, vlans);
+            c.close(kClient, play(tl_, c, c.handshake(t), kShortInboundCall) + 800 * kMs);
+        } else if (kind < 84) {
+            TcpConnection c(tl_, expe, expe_port(), wbx, 5062, vlans);
+            c.close(kClient, play(tl_, c, c.handshake(t), kShortOutboundCall) + 800 * kMs);
+        } else if (kind < 96) {
+            // SIP over TLS 1.3 on 5061 with another organisation's border controller.
+            Host& peer = tl_.host(sip_peers_[r.below(sip_peers_.size())]);
+            const Step steps[] = {{kClient, 517, 100 * kUs, tls13_client_hello},
+                                  {kServer, 3100, 4 * kMs, tls13_server_flight},
+                                  {kClient, 80, 2 * kMs, tls13_client_finished},
+                                  {kClient, uint32_t(r.between(900, 2600)), 1 * kMs, tls_app_data},
+                                  {kServer, uint32_t(r.between(400, 1800)), 30 * kMs, tls_app_data}};
+            bool inbound = r.percent(50);
+            TcpConnection c = inbound ? TcpConnection(tl_, peer, ephemeral(peer), expe, 5061, vlans)
+                                      : TcpConnection(tl_, expe, expe_port(), peer, 5061, vlans);
+            c.close(kClient, play(tl_, c, c.handshake(t), steps) + 500 * kMs);
+        } else if (kind < 98) {
+            TcpConnection c(tl_, wbx, ephemeral(wbx), expe, 5062, vlans);
+            c.syn_with_retransmits(t, kWebexSynBackoff);
+        } else {
+            TcpConnection c(tl_, wbx, ephemeral(wbx), expe, 5062, vlans);
+            c.syn(t);
+            c.refuse(t, 44 * kUs);
+        }
+    }
+
+private:
+    static IpAddr public_v4(Rng& r) {
+        static constexpr uint8_t kFirstOctets[] = {13, 17, 23, 31, 34, 35, 40, 52, 54, 69, 72, 93, 104, 140, 151, 157, 185, 199, 204, 208};
+        return v4(kFirstOctets[r.below(std::size(kFirstOctets))], uint8_t(r.between(1, 254)), uint8_t(r.below(256)),
+                  uint8_t(r.between(1, 254)));
+    }
+    static HostSpec server_spec(IpAddr addr, Rng& r) {
+        return {addr, &kLinuxStack, uint8_t(r.between(6, 20)), r.between(5, 60) * kMs, false,
+                r.between(1, 10) * 100'000'000};
+    }
+
+    // Most flows untagged; some on an 802.1Q VLAN, a few QinQ.
+    std::vector<uint16_t> pick_vlans() {
+        uint64_t v = tl_.shape().below(100);
+        if (v < 10) return {100};
+        if (v < 13) return {300, 20};
+        return {};
+    }
+
+    // Per-host ephemeral ports, counting up from a random start (Linux range).
+    uint16_t ephemeral(const Host& h) {
+        auto [it, fresh] = next_port_.try_emplace(h.spec.addr, 0);
+        if (fresh) it->second = uint16_t(tl_.shape().between(32768, 50000));
+        uint16_t p = it->second++;
+        if (it->second > 60999) it->second = 32768;
+        return p;
+    }
+    // The Expressway-E's outbound source ports (the guide's are 25010-28351).
+    uint16_t expe_port() {
+        uint16_t p = expe_port_++;
+        if (expe_port_ > 29999) expe_port_ = 25000;
+        return p;
+    }
+
+    // Response bodies: mostly small objects, a tail of large ones.
+    uint32_t object_size() {
+        Rng& r = tl_.shape();
+        uint64_t k = r.below(100);
+        if (k < 66) return uint32_t(r.between(150, 1400));
+        if (k < 92) return uint32_t(r.between(1400, 6000));
+        if (k < 99) return uint32_t(r.between(6000, 30000));
+        return uint32_t(r.between(30000, 150000));
+    }
+
+    void https_flow(Host& client, Host& server, uint64_t t, const std::vector<uint16_t>& vlans) {
+        Rng& r = tl_.shape();
+        TcpConnection c(tl_, client, ephemeral(client), server, 443, vlans);
+        std::vector<Step> steps = {{kClient, 517, 100 * kUs, tls13_client_hello},
+                                   {kServer, uint32_t(r.between(2800, 5200)), r.between(1, 6) * kMs, tls13_server_flight},
+                                   {kClient, 80, 1 * kMs, tls13_client_finished},
+                                   {kServer, 258, 1 * kMs, tls_app_data}};  // session tickets
+        for (uint64_t n = r.between(1, 6); n > 0; --n) {
+            steps.push_back({kClient, uint32_t(r.between(90, 900)), r.between(1, 400) * kMs, tls_app_data});
+            steps.push_back({kServer, object_size(), r.between(1, 40) * kMs, tls_app_data});
+        }
+        uint64_t last = play(tl_, c, c.handshake(t), steps);
+        c.close(r.percent(70) ? kClient : kServer, last + r.between(50, 2000) * kMs);
+    }
+
+    void http_flow(Host& client, Host& server, uint64_t t, const std::vector<uint16_t>& vlans) {
+        Rng& r = tl_.shape();
+        TcpConnection c(tl_, client, ephemeral(client), server, 80, vlans);
+        const Step steps[] = {{kClient, 0, 100 * kUs, http_request},
+                              {kServer, object_size(), r.between(1, 30) * kMs, http_response}};
+        c.close(kServer, play(tl_, c, c.handshake(t), steps) + r.between(5, 200) * kMs);
+    }
+
+    // QUIC (UDP 443) of a connection already running: short-header packets
+    // carrying the peer's 8-byte connection id, a request, then bursts from
+    // the server with the client acknowledging every few datagrams.
+    void quic_flow(Host& client, Host& server, uint64_t t, const std::vector<uint16_t>& vlans) {
+        Rng& r = tl_.shape();
+        UdpFlow f(tl_, client, ephemeral(client), server, 443, vlans);
+        std::vector<uint8_t> client_cid, server_cid;
+        put_random(tl_, client_cid, 8);
+        put_random(tl_, server_cid, 8);
+        auto packet = [this](const std::vector<uint8_t>& dcid, uint64_t size) {
+            std::vector<uint8_t> p(1 + dcid.size());
+            p[0] = uint8_t(0x40 | (tl_.id().next() & 0x3f));  // short header
+            std::copy(dcid.begin(), dcid.end(), p.begin() + 1);
+            put_random(tl_, p, size - p.size());
+            return p;
+        };
+        uint64_t tc = t;
+        for (uint64_t b = r.between(1, 5); b > 0; --b) {
+            f.send(kClient, tc, packet(server_cid, r.between(60, 400)));
+            uint64_t ts = f.answer_time(kServer, tc, 2 * kMs);
+            uint64_t n = r.between(1, 8);
+            for (uint64_t i = 0; i < n; ++i) {
+                f.send(kServer, ts, packet(client_cid, r.between(1150, 1350)));
+                if (i % 3 == 2 || i + 1 == n) f.send(kClient, f.answer_time(kClient, ts, 50 * kUs), packet(server_cid, r.between(35, 80)));
+                ts += 120 * kUs;
+            }
+            tc = ts + r.between(20, 300) * kMs;
+        }
+    }
+
+    // An NTP client/server exchange (mode 3 / mode 4, port 123 to 123).
+    void ntp_exchange(Host& client, Host& server, uint64_t t, const std::vector<uint16_t>& vlans) {
+        UdpFlow f(tl_, client, 123, server, 123, vlans);
+        std::vector<uint8_t> q = {0x23, 0, 6, 0xe9};  // v4 client, poll 64 s, precision 2^-23
+        q.resize(40, 0);
+        put_ntp_time(q, t);
+        f.send(kClient, t, q);
+
+        uint64_t t_reply = f.answer_time(kServer, t, 30 * kUs);
+        uint64_t t_rx = t + server.spec.tap_delay_ns;  // when the request reached the server
+        std::vector<uint8_t> a = {0x24, 2, 6, 0xe8};    // v4 server, stratum 2, precision 2^-24
+        put32(a, 0x00000123);                           // root delay
+        put32(a, 0x00000456);                           // root dispersion
+        put32(a, 0xc0248f97);                           // reference id: its upstream's address
+        put_ntp_time(a, t - 37 * kSec);                 // reference time
+        a.insert(a.end(), q.begin() + 40, q.end());     // origin = the client's transmit time
+        put_ntp_time(a, t_rx);
+        put_ntp_time(a, t_rx + 30 * kUs);
+        f.send(kServer, t_reply, a);
+    }
+
+    Timeline& tl_;
+    std::vector<HostSpec> clients_, clients_v6_, servers_, servers_v6_, sip_peers_;
+    std::map<IpAddr, uint16_t> next_port_;
+    uint16_t expe_port_ = 25100;
+    const HostSpec webex_peers_[4] = {webex_73(), webex_64(), webex_70(), webex(45, 27 * kMs)};
+};
+
+// ---------------------------------------------------------------------------
+// The scenarios. Each writes its packets from t0 on; the registry gives the
+// guide's date as t0, the demo shifts them.
+
+// A healthy inbound call leg (Webex -> Expressway-E:5062) and, after an SRV
+// lookup, a healthy outbound one (Expressway-E -> l2sip-cfa-01:5062).
+void tcp_healthy(Timeline& tl, uint64_t t0) {
+    Host& expe = tl.host(expressway_e());
+    {
+        // 146.20.193.73:40342 is the guide's working inbound connection (EN L1272).
+        TcpConnection c(tl, tl.host(webex_73()), 40342, expe, 5062);
+        uint64_t t = play(tl, c, c.handshake(t0), kInboundCall);
+        c.close(kClient, t + 3 * kSec);
+    }
+    {
+        uint64_t t_dns = t0 + 24 * kSec;
+        callservice_srv_lookup(tl, t_dns, t_dns + 78 * kMs);
+        // 25034 -> 146.20.193.64:5062 is the guide's outbound INVITE leg (EN L3558).
+        TcpConnection c(tl, expe, 25034, tl.host(webex_64()), 5062);
+        uint64_t t = play(tl, c, c.handshake(t_dns + 426 * kMs), kOutboundCall);
+        c.close(kClient, t + 2 * kSec);
+    }
+}
+
+// IN-2: Webex's SYNs to 5062 go unanswered (dropped before the Expressway-E);
+// Webex retries from a new source port and is not answered either.
+void tcp_in_syn_unanswered(Timeline& tl, uint64_t t0) {
+    Host& expe = tl.host(expressway_e());
+    Host& wbx = tl.host(webex_73());
+    TcpConnection first(tl, wbx, 35464, expe, 5062);
+    first.syn_with_retransmits(t0, kWebexSynBackoff);
+    TcpConnection retry(tl, wbx, 36149, expe, 5062);
+    retry.syn_with_retransmits(t0 + kWebexRetryAfter, kWebexSynBackoff);
+}
+
+// OUT-2, the guide's packet list verbatim: SRV lookup, SYNs to l2sip-cfa-02
+// with three retransmissions, failover to l2sip-cfa-01 with three more.
+constexpr uint64_t kOut2Query = utc(2017, 9, 19, 14, 18, 35, 48'310);
+void tcp_out_syn_failover(Timeline& tl, uint64_t t0) {
+    auto at = [t0](uint64_t guide_time) { return t0 + (guide_time - kOut2Query); };
+    callservice_srv_lookup(tl, at(kOut2Query), at(utc(2017, 9, 19, 14, 18, 35, 126'472)));
+
+    Host& expe = tl.host(expressway_e());
+    struct Attempt {
+        HostSpec peer;
+        uint16_t sport;
+        std::array<uint64_t, 4> syn_times;
+    };
+    const Attempt attempts[] = {
+        {webex_70(), 25026,
+         {utc(2017, 9, 19, 14, 18, 35, 474'312), utc(2017, 9, 19, 14, 18, 36, 523'324),
+          utc(2017, 9, 19, 14, 18, 38, 571'325), utc(2017, 9, 19, 14, 18, 42, 603'331)}},
+        {webex_64(), 25027,
+         {utc(2017, 9, 19, 14, 18, 45, 807'635), utc(2017, 9, 19, 14, 18, 46, 827'328),
+          utc(2017, 9, 19, 14, 18, 48, 875'336), utc(2017, 9, 19, 14, 18, 52, 907'335)}},
+    };
+    for (const Attempt& a : attempts) {
+        TcpConnection c(tl, expe, a.sport, tl.host(a.peer), 5062);
+        for (uint64_t t : a.syn_times) c.syn(at(t));
+    }
+}
+
+// IN-3, the guide's packet list: each Webex SYN is reset by the Expressway-E
+// (44 us and 16 us in the guide's capture, plus ~0.2 ms through the firewall).
+constexpr uint64_t kIn3FirstSyn = utc(2017, 9, 19, 14, 56, 46, 625'745);
+void tcp_in_port_rejected(Timeline& tl, uint64_t t0) {
+    Host& expe = tl.host(expressway_e());
+    Host& wbx = tl.host(webex_73());
+    struct Attempt {
+        uint16_t sport;
+        uint64_t syn_time;
+        uint64_t rst_think;
+    };
+    const Attempt attempts[] = {
+        {34351, kIn3FirstSyn, 44 * kUs},
+        {35883, utc(2017, 9, 19, 14, 56, 46, 653'157), 16 * kUs},
+    };
+    for (const Attempt& a : attempts) {
+        TcpConnection c(tl, wbx, a.sport, expe, 5062);
+        uint64_t t = t0 + (a.syn_time - kIn3FirstSyn);
+        c.syn(t);
+        c.refuse(t, a.rst_think);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// All four TCP scenarios on one timeline, in a plausible order (a day that
+// starts healthy; outbound 5062 gets blocked; inbound gets blocked; then the
+// Expressway-E stops listening), OUT-2 at its guide time, with unmonitored
+// background traffic around them.
+constexpr uint64_t kDemoStart = utc(2017, 9, 19, 14, 17, 20, 0);
+void demo(Timeline& tl, uint64_t t0) {
+    auto at = [t0](uint64_t offset) { return t0 + offset; };
+    tcp_healthy(tl, at(2 * kSec + 117'349 * kUs));
+    tcp_out_syn_failover(tl, at(kOut2Query - kDemoStart));
+    tcp_in_syn_unanswered(tl, at(112 * kSec + 318'406 * kUs));
+    tcp_in_port_rejected(tl, at(137 * kSec + 625'745 * kUs));
+
+    TrafficMix mix(tl);
+    const uint64_t end = at(150 * kSec);
+    for (uint64_t t = t0; t < end; t += tl.shape().between(400, 1600) * kMs) mix.background_flow(t);
+}
+
+// The throughput pcap: ~90% of packets unmonitored, ~10% on 5061/5062,
+// about 10 kpps of packet time, cut to exactly --packets frames.
+void perf_mix(Timeline& tl, uint64_t t0) {
+    const uint64_t want = tl.options().packets;
+    const uint64_t budget = want + want / 20 + 64;  // overshoot, then cut at the want-th packet in time
+    constexpr uint64_t kNsPerPacket = 100 * kUs;
+    tl.reserve(size_t(budget) + 4096);
+    tl.stop_after(size_t(want));
+    TrafficMix mix(tl);
+    uint64_t monitored = 0;
+    uint64_t t = t0;
+    while (tl.size() < budget) {
+        size_t before = tl.size();
+        if (monitored * 10 < tl.size()) {
+            mix.monitored_flow(t);
+            monitored += tl.size() - before;
+        } else {
+            mix.background_flow(t);
+        }
+        t += (tl.size() - before) * kNsPerPacket * tl.shape().between(50, 150) / 100;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The registry.
+
+template <void (*Fn)(Timeline&, uint64_t), uint64_t kStart>
+std::vector<Frame> run(const ScenarioOptions& o) {
+    Timeline tl(o);
+    Fn(tl, kStart);
+    return tl.finish();
+}
+
+constexpr Scenario kScenarios[] = {
+    {"tcp-healthy", "healthy inbound and outbound 5062 connections with an SRV lookup: no failure", false,
+     run<tcp_healthy, utc(2017, 9, 19, 18, 1, 46, 460'917)>},
+    {"tcp-in-syn-unanswered", "IN-2: Webex SYNs to 5062 retransmitted (+1/+3/+7 s), retried from a new port, never answered",
+     false, run<tcp_in_syn_unanswered, utc(2017, 9, 19, 14, 41, 7, 318'406)>},
+    {"tcp-out-syn-failover", "OUT-2: SRV lookup, then Exp-E SYNs to l2sip-cfa-02 and failover to l2sip-cfa-01, no SYN-ACK",
+     false, run<tcp_out_syn_failover, kOut2Query>},
+    {"tcp-in-port-rejected", "IN-3: Webex SYNs to 5062 reset by the Expressway-E (not listening), retried once", false,
+     run<tcp_in_port_rejected, kIn3FirstSyn>},
+    {"demo", "the four TCP scenarios above on one timeline with HTTPS/QUIC/NTP background traffic", false,
+     run<demo, kDemoStart>},
+    {"perf-mix", "throughput pcap of --packets frames: 90% unmonitored web/UDP, 10% 5061/5062, VLAN and IPv6",
+     true, run<perf_mix, utc(2017, 9, 19, 15, 0, 0, 0)>},
+};
+
+}  // namespace
+
+std::span<const Scenario> all_scenarios() { return kScenarios; }
+
+const Scenario* find_scenario(std::string_view name) {
+    for (const Scenario& s : kScenarios)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+}  // namespace cs::gen
