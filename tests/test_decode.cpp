@@ -423,6 +423,37 @@ TEST(Decode, Ipv6NonFirstFragment) {
     EXPECT_EQ(v.payload_len, 0u);
 }
 
+TEST(Decode, Ipv6FragmentHeaderVerdictFollowsTheOffsetNotTheMoreFlag) {
+    struct Case {
+        uint8_t off_hi, off_lo;  // offset (13 bits) << 3 | M
+        DecodeStatus want;
+    } cases[] = {
+        {0x00, 0x00, DecodeStatus::kOk},        // atomic fragment (RFC 6946): whole datagram
+        {0x00, 0x01, DecodeStatus::kOk},        // first of several
+        {0x00, 0x09, DecodeStatus::kFragment},  // middle: offset 1, M=1
+        {0x00, 0x08, DecodeStatus::kFragment},  // last: offset 1, M=0
+    };
+    for (const Case& c : cases) {
+        IpSpec i = v6();
+        i.ipv6_ext = {Ipv6ExtHeader{44, {c.off_hi, c.off_lo, 0, 0, 0, 1}}};
+        Bytes f = gen::build_tcp({}, i, syn());
+        PacketView v;
+        EXPECT_EQ(decode(f, v), c.want) << int(c.off_lo);
+        EXPECT_TRUE(v.fragment);
+        EXPECT_EQ(v.sport, c.want == DecodeStatus::kOk ? 25010 : 0);
+    }
+}
+
+TEST(Decode, Ipv4MiddleFragment) {
+    Bytes f = gen::build_udp({}, v4(), {5060, 5060}, sequence(100));
+    set_be16(f, 14 + 6, 0x2000 | 185);  // MF and offset 185*8
+    fix_ipv4_checksum(f, 14);
+    PacketView v;
+    EXPECT_EQ(decode(f, v), DecodeStatus::kFragment);
+    EXPECT_TRUE(v.fragment);
+    EXPECT_EQ(v.sport, 0);
+}
+
 TEST(Decode, Ipv4FirstFragmentKeepsL4AndClipsPayload) {
     // SIP over UDP that did not fit the MTU: the first fragment carries the UDP
     // header whose length counts bytes still to come.
