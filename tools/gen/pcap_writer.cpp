@@ -20,7 +20,8 @@ PcapWriter::PcapWriter(const std::string& path) : path_(path) {
     errno = 0;
     dumper_ = pcap_dump_open(pcap_, path.c_str());
     if (!dumper_) {
-        std::string why = pcap_geterr(pcap_);
+        // libpcap's message repeats the path; the errno of its fopen() is the reason.
+        std::string why = errno ? std::strerror(errno) : pcap_geterr(pcap_);
         pcap_close(pcap_);
         pcap_ = nullptr;
         throw std::runtime_error("cannot write " + path + ": " + why);

@@ -1059,9 +1059,10 @@ private:
         }
     }
 
-    // An NTP client/server exchange (mode 3 / mode 4, port 123 to 123).
+    // An NTP client/server exchange (mode 3 / mode 4). Like chrony and
+    // systemd-timesyncd the client asks from an ephemeral port.
     void ntp_exchange(Host& client, Host& server, uint64_t t, const std::vector<uint16_t>& vlans) {
-        UdpFlow f(tl_, client, 123, server, 123, vlans);
+        UdpFlow f(tl_, client, ephemeral(client), server, 123, vlans);
         std::vector<uint8_t> q = {0x23, 0, 6, 0xe9};  // v4 client, poll 64 s, precision 2^-23
         q.resize(40, 0);
         put_ntp_time(q, t);
