@@ -117,6 +117,8 @@ constexpr StackProfile kExpresswayStack{64, 1460, 29200, 28960, 7, true, 29312, 
 constexpr StackProfile kWebexStack{64, 1380, 14600, 14480, 7, true, 14720, 1 << 20};
 // A generic Linux server or client.
 constexpr StackProfile kLinuxStack{64, 1460, 64240, 65160, 7, true, 64256, 6 << 20};
+// A Cisco ASA firewall (its own traffic: IPsec). Initial TTL 255.
+constexpr StackProfile kFirewallStack{255, 1380, 32768, 32768, 0, false, 32768, 32768};
 // Google's public resolvers: replies arrive with TTLs around 117 (initial 128).
 constexpr StackProfile kResolverStack{128, 1460, 65535, 65535, 8, true, 65535, 1 << 20};
 // A Windows client: TTL 128, no TCP timestamps, WS=256.
@@ -881,7 +883,7 @@ void put_ntp_time(std::vector<uint8_t>& p, uint64_t t_ns) {
 }
 
 // ---------------------------------------------------------------------------
-// Traffic mixes: unmonitored background (HTTPS, HTTP, QUIC, NTP) and
+// Traffic mixes: unmonitored background (HTTPS, HTTP, IPsec NAT-T, NTP) and
 // monitored 5061/5062 sessions between many hosts, for the demo and the
 // throughput pcap. Ports in the background never touch the default monitored
 // set (TCP 5060-5062, 5065, 8934; UDP 53, 5060).
@@ -921,7 +923,7 @@ public:
         } else if (kind < 80) {
             http_flow(client, server, t, vlans);
         } else if (kind < 90) {
-            quic_flow(client, server, t, vlans);
+            ipsec_burst(t);
         } else {
             ntp_exchange(client, server, t, vlans);
         }
@@ -1029,33 +1031,42 @@ private:
         c.close(kServer, play(tl_, c, c.handshake(t), steps) + r.between(5, 200) * kMs);
     }
 
-    // QUIC (UDP 443) of a connection already running: short-header packets
-    // carrying the peer's 8-byte connection id, a request, then bursts from
-    // the server with the client acknowledging every few datagrams.
-    void quic_flow(Host& client, Host& server, uint64_t t, const std::vector<uint16_t>& vlans) {
+    // Site-to-site IPsec between the firewall and a branch office, ESP in
+    // UDP 4500 (NAT traversal): a tunnelled transfer one way, its ACKs the
+    // other. Each tunnel keeps its SPIs, ESP sequence numbers and IP-IDs
+    // across bursts.
+    void ipsec_burst(uint64_t t) {
         Rng& r = tl_.shape();
-        UdpFlow f(tl_, client, ephemeral(client), server, 443, vlans);
-        std::vector<uint8_t> client_cid, server_cid;
-        put_random(tl_, client_cid, 8);
-        put_random(tl_, server_cid, 8);
-        auto packet = [this](const std::vector<uint8_t>& dcid, uint64_t size) {
-            std::vector<uint8_t> p(1 + dcid.size());
-            p[0] = uint8_t(0x40 | (tl_.id().next() & 0x3f));  // short header
-            std::copy(dcid.begin(), dcid.end(), p.begin() + 1);
-            put_random(tl_, p, size - p.size());
+        auto [it, fresh] = tunnels_.try_emplace(r.below(std::size(kBranches)));
+        Tunnel& tun = it->second;
+        if (fresh) {
+            tun.flow.emplace(tl_, tl_.host(firewall()), 4500, tl_.host(branch(it->first)), 4500);
+            for (int side = 0; side < 2; ++side) {
+                tun.spi[side] = uint32_t(tl_.id().next()) | 0x100;  // SPIs 1-255 are reserved
+                tun.seq[side] = uint32_t(tl_.id().below(1'000'000));
+            }
+        }
+        auto esp = [this, &tun](Side from, uint64_t inner) {
+            int side = from == kClient ? 0 : 1;
+            std::vector<uint8_t> p;
+            put32(p, tun.spi[side]);
+            put32(p, ++tun.seq[side]);
+            put_random(tl_, p, 8 + inner + 16);  // IV, ciphertext, ICV (AES-GCM)
             return p;
         };
-        uint64_t tc = t;
-        for (uint64_t b = r.between(1, 5); b > 0; --b) {
-            f.send(kClient, tc, packet(server_cid, r.between(60, 400)));
-            uint64_t ts = f.answer_time(kServer, tc, 2 * kMs);
-            uint64_t n = r.between(1, 8);
-            for (uint64_t i = 0; i < n; ++i) {
-                f.send(kServer, ts, packet(client_cid, r.between(1150, 1350)));
-                if (i % 3 == 2 || i + 1 == n) f.send(kClient, f.answer_time(kClient, ts, 50 * kUs), packet(server_cid, r.between(35, 80)));
-                ts += 120 * kUs;
+        const Side data = r.percent(60) ? kServer : kClient;  // mostly branch -> headquarters
+        uint64_t n = r.between(2, 24);
+        // A tunnel's bursts follow each other, so its sequence numbers and
+        // IP-IDs rise in time order.
+        uint64_t td = std::max(t, tun.busy_until);
+        for (uint64_t i = 0; i < n; ++i) {
+            tun.flow->send(data, td, esp(data, r.percent(80) ? r.between(1340, 1380) : r.between(60, 900)));
+            if (i % 2 == 1 || i + 1 == n) {
+                uint64_t ta = tun.flow->answer_time(other(data), td, 60 * kUs);
+                tun.flow->send(other(data), ta, esp(other(data), r.between(40, 60)));
+                tun.busy_until = ta + 1 * kMs;
             }
-            tc = ts + r.between(20, 300) * kMs;
+            td += 150 * kUs;
         }
     }
 
@@ -1081,7 +1092,22 @@ private:
         f.send(kServer, t_reply, a);
     }
 
+    // The firewall itself terminates the tunnels (a Cisco ASA: initial TTL 255).
+    static HostSpec firewall() { return {v4(64, 102, 241, 1), &kFirewallStack, 0, 0, true, 1'000'000'000}; }
+    static constexpr std::array<uint8_t, 4> kBranches[] = {{72, 21, 81, 40}, {98, 137, 12, 6}, {185, 40, 3, 77}, {203, 5, 113, 9}};
+    static HostSpec branch(size_t i) {
+        const auto& b = kBranches[i];
+        return {v4(b[0], b[1], b[2], b[3]), &kFirewallStack, 12, uint64_t(8 + 9 * i) * kMs, false, 100'000'000};
+    }
+    struct Tunnel {
+        std::optional<UdpFlow> flow;
+        uint32_t spi[2] = {};  // client (firewall) side, server (branch) side
+        uint32_t seq[2] = {};
+        uint64_t busy_until = 0;
+    };
+
     Timeline& tl_;
+    std::map<size_t, Tunnel> tunnels_;
     std::vector<HostSpec> clients_, clients_v6_, servers_, servers_v6_, sip_peers_;
     std::map<IpAddr, uint16_t> next_port_;
     uint16_t expe_port_ = 25100;
@@ -1233,7 +1259,7 @@ constexpr Scenario kScenarios[] = {
      false, run<tcp_out_syn_failover, kOut2Query>},
     {"tcp-in-port-rejected", "IN-3: Webex SYNs to 5062 reset by the Expressway-E (not listening), retried once", false,
      run<tcp_in_port_rejected, kIn3FirstSyn>},
-    {"demo", "the four TCP scenarios above on one timeline with HTTPS/QUIC/NTP background traffic", false,
+    {"demo", "the four TCP scenarios above on one timeline with HTTPS/HTTP/IPsec/NTP background traffic", false,
      run<demo, kDemoStart>},
     {"perf-mix", "throughput pcap of --packets frames: 90% unmonitored web/UDP, 10% 5061/5062, VLAN and IPv6",
      true, run<perf_mix, utc(2017, 9, 19, 15, 0, 0, 0)>},
