@@ -13,7 +13,7 @@
 
 namespace {
 
-constexpr uint64_t kMaxPackets = 20'000'000;
+constexpr uint64_t kMaxPackets = 5'000'000;
 
 int usage_error(const std::string& msg) {
     std::string line = msg;
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     auto* out_opt = app.add_option("--out", out, "pcap file to write");
     auto* seed_opt = app.add_option("--seed", seed, "seed for ISNs, IP-IDs, TCP timestamps, payload bytes (default 1)");
     auto* packets_opt =
-        app.add_option("--packets", packets, "frames to write, for sized scenarios (perf-mix; default 200000, at most 20000000)");
+        app.add_option("--packets", packets, "frames to write, for sized scenarios (perf-mix; default 200000, at most 5000000)");
     list_opt->excludes(name_opt)->excludes(out_opt)->excludes(seed_opt)->excludes(packets_opt);
 
     try {
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
     if (packets_opt->count() > 0 && !scenario->sized)
         return usage_error("--packets does not apply to scenario '" + name + "'");
     // Frames are built in memory before writing (~0.6 KB each): keep that bounded.
-    if (packets < 1 || packets > kMaxPackets) return usage_error("--packets must be between 1 and 20000000");
+    if (packets < 1 || packets > kMaxPackets) return usage_error("--packets must be between 1 and 5000000");
 
     try {
         std::vector<cs::gen::Frame> frames = scenario->generate({seed, packets});

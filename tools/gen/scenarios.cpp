@@ -12,10 +12,11 @@
 #include "pipeline/packet_view.h"
 #include "tools/gen/packet_builder.h"
 
-// The file is laid out bottom-up: time and randomness, the hosts and the tap,
-// the connection models (TCP, UDP, DNS messages), the traffic mixes, then the
-// scenarios and the registry. Adding a scenario is one function that writes
-// into a Timeline plus one line in kScenarios.
+// The file is laid out bottom-up: time, randomness and byte writers; the hosts
+// and the tap (Timeline); the connection models (TCP with its conversation
+// scripts, UDP, DNS messages); payloads and traffic mixes for the background;
+// then the scenarios and the registry. Adding a scenario is one function that
+// writes into a Timeline plus one line in kScenarios.
 
 namespace cs::gen {
 
@@ -157,7 +158,7 @@ IpAddr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
     return IpAddr::v4(uint32_t(a) << 24 | uint32_t(b) << 16 | uint32_t(c) << 8 | d);
 }
 
-// An address in 2001:db8::/32 (documentation prefix) built from two 64-bit halves.
+// An IPv6 address from two 64-bit halves (the mixes use 2001:db8::/32, the documentation prefix).
 IpAddr v6(uint64_t hi, uint64_t lo) {
     uint8_t b[16];
     for (int i = 0; i < 8; ++i) {
@@ -221,9 +222,15 @@ private:
     std::optional<size_t> stop_after_;
 };
 
+// Appends n random bytes (payloads, keys, ciphertext: values the seed picks).
+void put_random(Timeline& tl, std::vector<uint8_t>& out, size_t n) {
+    size_t at = out.size();
+    out.resize(at + n);
+    tl.id().fill(out.data() + at, n);
+}
 std::vector<uint8_t> random_payload(Timeline& tl, size_t n) {
-    std::vector<uint8_t> p(n);
-    tl.id().fill(p.data(), n);
+    std::vector<uint8_t> p;
+    put_random(tl, p, n);
     return p;
 }
 
@@ -718,7 +725,7 @@ constexpr Step kOutboundCall[] = {
     {kServer, 502, 2 * kMs},
 };
 
-// A short keep-alive-free variant for the mixes: handshake, INVITE, 200 OK, ACK.
+// Shorter calls for the mixes: handshake, INVITE, 200 OK, ACK.
 constexpr Step kShortInboundCall[] = {
     {kClient, 200, 150 * kUs}, {kServer, 4745, 13 * kMs}, {kClient, 5700, 40 * kMs}, {kClient, 320, 83 * kMs},
     {kServer, 51, 1 * kMs},    {kClient, 2464, 50 * kMs}, {kServer, 1893, 600 * kMs}, {kClient, 587, 3 * kMs},
@@ -745,12 +752,6 @@ constexpr std::string_view kWebNames[] = {
 };
 
 std::string_view web_name(Timeline& tl) { return kWebNames[tl.shape().below(std::size(kWebNames))]; }
-
-void put_random(Timeline& tl, std::vector<uint8_t>& out, size_t n) {
-    size_t at = out.size();
-    out.resize(at + n);
-    tl.id().fill(out.data() + at, n);
-}
 
 // `bytes` of application-data records (at least 22: header + AEAD tag).
 void put_app_data(Timeline& tl, std::vector<uint8_t>& out, uint32_t bytes) {
