@@ -1,5 +1,6 @@
 #include "pipeline/zmq_sink.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <zmq.hpp>
@@ -88,8 +89,9 @@ bool ZmqSink::publish(std::string_view topic, std::string_view json) {
 
 unsigned ZmqSink::wait_for_subscribers(unsigned count, double timeout_s) {
     using clock = std::chrono::steady_clock;
-    const auto deadline = clock::now() + std::chrono::duration_cast<clock::duration>(
-                                             std::chrono::duration<double>(timeout_s > 0 ? timeout_s : 0));
+    // Bounded so the conversion cannot overflow; NaN or negative: no wait.
+    const double wait_s = timeout_s > 0 ? std::min(timeout_s, 1e7) : 0.0;
+    const auto deadline = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(wait_s));
     try {
         impl_->drain();
         while (impl_->subscriptions < count) {
