@@ -872,42 +872,82 @@ struct Good {
     Bytes frame;
     size_t l3, l4;  // where the test asked the builder to put the layers
     size_t ip_end;  // bytes up to the end of the IP datagram (no padding)
+    uint8_t vlans, ip_version, proto;
+    uint16_t sport, dport;
 };
 
+// Every combination of L2 (untagged, 802.1Q, QinQ), L3 (IPv4, IPv4 with
+// options, IPv6, IPv6 with an extension header chain) and L4 (SYN with the
+// Linux option set, data with NOP NOP TS, ACK with SACK blocks, UDP, a
+// one-byte UDP datagram that needs Ethernet padding).
 std::vector<Good> good_frames() {
     std::vector<Good> g;
-    L2Spec vlan;
-    vlan.vlans = {10};
-    L2Spec qinq;
-    qinq.vlans = {10, 20};
+    struct L2 { const char* name; std::vector<uint16_t> vlans; };
+    struct L3 { const char* name; IpSpec ip; size_t header; };
+    L2 l2s[] = {{"untagged", {}}, {"802.1Q", {10}}, {"QinQ", {10, 20}}};
     IpSpec v4opt = v4();
-    v4opt.ipv4_options = {0x94, 0x04, 0x00, 0x00};  // router alert
+    v4opt.ipv4_options = {0x94, 0x04, 0x00, 0x00, 0x01};  // router alert, NOP; padded to 8
     IpSpec v6ext = v6();
     v6ext.ipv6_ext = {Ipv6ExtHeader{0, {5, 2, 0, 0}}, Ipv6ExtHeader{43, {4, 0, 0, 0, 0, 0}},
                       Ipv6ExtHeader{44, {0, 1, 0, 0, 0, 7}},
                       Ipv6ExtHeader{51, {0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 9, 9, 9, 9, 9, 9}}};
+    L3 l3s[] = {{"IPv4", v4(), 20}, {"IPv4+options", v4opt, 28}, {"IPv6", v6(), 40}, {"IPv6+ext", v6ext, 40 + 48}};
     TcpSpec sack = data_segment();
+    sack.flags = kAck;
     sack.sack_blocks = {{1, 2}, {3, 4}, {5, 6}};
-    g.push_back({"syn v4", gen::build_tcp({}, v4(), syn()), 14, 34, 74});
-    g.push_back({"data v4 vlan", gen::build_tcp(vlan, v4(), data_segment(), sequence(300)), 18, 38, 38 + 32 + 300});
-    g.push_back({"sack v4 qinq", gen::build_tcp(qinq, v4opt, sack), 22, 46, 46 + 20 + 12 + 28});
-    g.push_back({"syn v6 ext", gen::build_tcp({}, v6ext, syn()), 14, 54 + 48, 54 + 48 + 40});
-    g.push_back({"udp v4 opt", gen::build_udp({}, v4opt, {53, 53}, sequence(33)), 14, 38, 38 + 41});
-    g.push_back({"udp v6 qinq", gen::build_udp(qinq, v6(), {5060, 5060}, sequence(64)), 22, 62, 62 + 72});
-    g.push_back({"tiny udp padded", gen::build_udp(vlan, v4(), {1, 2}, {9}), 18, 38, 38 + 9});
+    for (const L2& l2 : l2s) {
+        for (const L3& l3 : l3s) {
+            L2Spec l2spec;
+            l2spec.vlans = l2.vlans;
+            size_t at3 = 14 + 4 * l2.vlans.size();
+            size_t at4 = at3 + l3.header;
+            std::string base = std::string(l2.name) + " " + l3.name + " ";
+            uint8_t ver = l3.ip.src.is_v4() ? 4 : 6;
+            uint8_t nv = uint8_t(l2.vlans.size());
+            g.push_back({base + "SYN", gen::build_tcp(l2spec, l3.ip, syn()), at3, at4, at4 + 40, nv, ver, 6, 25010, 5061});
+            g.push_back({base + "data", gen::build_tcp(l2spec, l3.ip, data_segment(), sequence(300)), at3, at4,
+                         at4 + 32 + 300, nv, ver, 6, 5061, 25010});
+            g.push_back({base + "SACK", gen::build_tcp(l2spec, l3.ip, sack), at3, at4, at4 + 20 + 12 + 28, nv, ver, 6,
+                         5061, 25010});
+            g.push_back({base + "UDP", gen::build_udp(l2spec, l3.ip, {40000, 53}, sequence(33)), at3, at4, at4 + 41, nv,
+                         ver, 17, 40000, 53});
+            g.push_back({base + "tiny UDP", gen::build_udp(l2spec, l3.ip, {5060, 5060}, {9}), at3, at4, at4 + 9, nv, ver,
+                         17, 5060, 5060});
+        }
+    }
     return g;
 }
 
-TEST(DecodeRobustness, GoodFramesHaveValidChecksumsAndDecode) {
-    for (const Good& g : good_frames()) {
+TEST(DecodeRobustness, EveryL2L3L4CombinationHasValidChecksumsAndDecodes) {
+    std::vector<Good> all = good_frames();
+    ASSERT_EQ(all.size(), 3u * 4 * 5);
+    size_t padded = 0;
+    for (const Good& g : all) {
+        SCOPED_TRACE(g.name);
         PacketView v;
-        ASSERT_EQ(decode(g.frame, v), DecodeStatus::kOk) << g.name;
-        ASSERT_LE(g.ip_end, g.frame.size()) << g.name;
-        expect_checksums_valid(g.frame, {g.l3, g.l4, g.ip_end - g.l4}, v.l4_proto);
+        ASSERT_EQ(decode(g.frame, v), DecodeStatus::kOk);
+        ASSERT_LE(g.ip_end, g.frame.size());
+        padded += g.ip_end < g.frame.size();
+        expect_checksums_valid(g.frame, {g.l3, g.l4, g.ip_end - g.l4}, g.proto);
+        EXPECT_EQ(v.vlan_count, g.vlans);
+        if (g.vlans >= 1) {
+            EXPECT_EQ(v.vlan[0], 10);
+        }
+        if (g.vlans == 2) {
+            EXPECT_EQ(v.vlan[1], 20);
+        }
+        EXPECT_EQ(v.ip_version, g.ip_version);
+        EXPECT_EQ(v.l4_proto, g.proto);
+        EXPECT_EQ(v.sport, g.sport);
+        EXPECT_EQ(v.dport, g.dport);
         size_t l4_header = v.is_tcp() ? (g.frame[g.l4 + 12] >> 4) * 4u : 8u;
-        EXPECT_EQ(v.payload, g.frame.data() + g.l4 + l4_header) << g.name;
-        EXPECT_EQ(v.payload_len, g.ip_end - g.l4 - l4_header) << g.name;
+        EXPECT_EQ(v.payload, g.frame.data() + g.l4 + l4_header);
+        EXPECT_EQ(v.payload_len, g.ip_end - g.l4 - l4_header);
+        if (g.name.find("SACK") != std::string::npos) {
+            EXPECT_EQ(v.tcp_opts.present, TcpOptions::kHasTs | TcpOptions::kHasSack);
+        }
     }
+    EXPECT_GT(padded, 0u);  // some tiny UDP frames carry Ethernet padding
 }
 
 bool same_view(const PacketView& a, const PacketView& b) {
