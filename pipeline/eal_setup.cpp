@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <thread>
 
 #include "pipeline/packet_view.h"
 #include "pipeline/pcap_count.h"
@@ -35,7 +36,7 @@ bool has_arg(const std::vector<std::string>& args, const std::string& a) {
 // The EAL command line: our vdevs and memory mode, then the user's EAL args.
 std::vector<std::string> eal_argv(const Config& cfg, const std::vector<PcapFileFacts>& facts, unsigned workers,
                                   uint64_t pool_mbufs) {
-    std::vector<std::string> a = {"callsentry", "--no-shconf", "--log-level=lib.eal:warning",
+    std::vector<std::string> a = {"callsentry", "--no-shconf", "--no-telemetry", "--log-level=lib.eal:warning",
                                   "--log-level=pmd.net.pcap:warning"};
     const bool user_mem = has_arg(cfg.eal_args, "-m") || has_arg(cfg.eal_args, "--socket-mem");
     const bool user_huge = has_arg(cfg.eal_args, "--huge-dir") || has_arg(cfg.eal_args, "--socket-mem");
@@ -45,6 +46,16 @@ std::vector<std::string> eal_argv(const Config& cfg, const std::vector<PcapFileF
         uint64_t mb = pool_mbufs * (RTE_MBUF_DEFAULT_BUF_SIZE + 256 + sizeof(PacketView)) / (1 << 20) + 256;
         a.push_back("-m");
         a.push_back(std::to_string(mb));
+    }
+    // Lcores: one for rx and one per worker. With more lcores than CPUs, let
+    // the lcore threads float over all CPUs rather than refuse to start.
+    const bool user_cores = has_arg(cfg.eal_args, "-l") || has_arg(cfg.eal_args, "-c") ||
+                            has_arg(cfg.eal_args, "--lcores");
+    if (!user_cores && workers > 0) {
+        unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+        a.push_back("--lcores");
+        if (workers + 1 <= cpus) a.push_back("0-" + std::to_string(workers));
+        else a.push_back("(0-" + std::to_string(workers) + ")@(0-" + std::to_string(cpus - 1) + ")");
     }
     bool pci = false;
     for (const auto& e : cfg.eal_args) pci |= e == "-a" || e == "--allow" || e.rfind("--allow=", 0) == 0;

@@ -127,9 +127,11 @@ void AttemptCorrelator::advance(uint64_t watermark) {
             pending_.erase(pending_.begin());
             take_fact(f);
         } else if (att_due == next) {
-            close_attempt(attempt_due_.begin()->second);
+            const AttemptKey key = attempt_due_.begin()->second;  // a copy: closing erases the entry
+            close_attempt(key);
         } else {
-            close_fold(fold_due_.begin()->second);
+            const AttemptKey key = fold_due_.begin()->second;
+            close_fold(key);
         }
     }
 }
