@@ -213,15 +213,18 @@ const char* decode_status_name(DecodeStatus s) {
 
 DecodeStatus decode_packet(const uint8_t* data, uint32_t len, PacketView& out) {
     // Reset what decode owns; a view reused across packets must not keep stale
-    // L4 fields from the previous frame.
+    // L4 fields from the previous frame. The wire length is the capture's to
+    // give (an mbuf chain or a snaplen-cut pcap record is longer than `len`);
+    // only when nobody gave one is the captured length the best we know.
     const uint64_t ts_ns = out.ts_ns;
     const uint32_t frame = out.frame;
     const uint16_t vantage = out.vantage;
+    const uint32_t wire_len = out.wire_len;
     out = PacketView{};
     out.ts_ns = ts_ns;
     out.frame = frame;
     out.vantage = vantage;
-    out.wire_len = len;
+    out.wire_len = wire_len != 0 ? wire_len : len;
 
     if (data == nullptr || len < 14) return DecodeStatus::kTruncatedEthernet;
     uint32_t off = 12;

@@ -605,11 +605,13 @@ TEST(Decode, ReusedViewKeepsCaptureFieldsAndDropsStaleL4) {
     v.ts_ns = 1234567890123ull;
     v.frame = 42;
     v.vantage = 3;
+    v.wire_len = 9000;  // capture's figure (a jumbo mbuf chain), not decode's
     ASSERT_EQ(decode(gen::build_tcp({}, v4(), syn()), v), DecodeStatus::kOk);
     ASSERT_EQ(decode(gen::build_udp({}, v6(), {53, 53}, sequence(4)), v), DecodeStatus::kOk);
     EXPECT_EQ(v.ts_ns, 1234567890123ull);
     EXPECT_EQ(v.frame, 42u);
     EXPECT_EQ(v.vantage, 3);
+    EXPECT_EQ(v.wire_len, 9000u);
     EXPECT_EQ(v.seq, 0u);
     EXPECT_EQ(v.tcp_flags, 0);
     EXPECT_EQ(v.tcp_opts.present, 0);
