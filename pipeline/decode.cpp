@@ -22,7 +22,8 @@ constexpr int kMaxIpv6ExtHeaders = 8;
 
 inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t == 0x9100; }
 
-DecodeStatus decode_tcp(const uint8_t* p, uint32_t n, PacketView& out) {
+// `n`: bytes readable at p; `more`: bytes of the segment beyond them (a chained buffer).
+DecodeStatus decode_tcp(const uint8_t* p, uint32_t n, uint32_t more, PacketView& out) {
     if (n < 20) return DecodeStatus::kTruncatedTcp;
     out.sport = rd16(p);
     out.dport = rd16(p + 2);
@@ -76,48 +77,50 @@ DecodeStatus decode_tcp(const uint8_t* p, uint32_t n, PacketView& out) {
     }
     out.payload = p + hlen;
     out.payload_len = n - hlen;
+    out.payload_wire_len = n + more - hlen;
     return DecodeStatus::kOk;
 }
 
 // `fragment`: the first fragment of a larger datagram; its UDP length covers
 // bytes that arrive in later fragments, so it may exceed what is here.
-DecodeStatus decode_udp(const uint8_t* p, uint32_t n, bool fragment, PacketView& out) {
+DecodeStatus decode_udp(const uint8_t* p, uint32_t n, uint32_t more, bool fragment, PacketView& out) {
     if (n < 8) return DecodeStatus::kTruncatedUdp;
     out.sport = rd16(p);
     out.dport = rd16(p + 2);
     uint32_t ulen = rd16(p + 4);
     if (ulen < 8) return DecodeStatus::kBadUdpLength;
-    if (ulen > n) {
+    if (ulen > n + more) {
         if (!fragment) return DecodeStatus::kBadUdpLength;
-        ulen = n;
+        ulen = n + more;
     }
     out.payload = p + 8;
-    out.payload_len = ulen - 8;
+    out.payload_len = (ulen < n ? ulen : n) - 8;
+    out.payload_wire_len = ulen - 8;
     return DecodeStatus::kOk;
 }
 
-DecodeStatus decode_l4(uint8_t proto, const uint8_t* p, uint32_t n, PacketView& out) {
+DecodeStatus decode_l4(uint8_t proto, const uint8_t* p, uint32_t n, uint32_t more, PacketView& out) {
     out.l4_proto = proto;
-    if (proto == kProtoTcp) return decode_tcp(p, n, out);
-    if (proto == kProtoUdp) return decode_udp(p, n, out.fragment, out);
+    if (proto == kProtoTcp) return decode_tcp(p, n, more, out);
+    if (proto == kProtoUdp) return decode_udp(p, n, more, out.fragment, out);
     return DecodeStatus::kNotTcpUdp;
 }
 
-DecodeStatus decode_ipv4(const uint8_t* p, uint32_t n, PacketView& out) {
+DecodeStatus decode_ipv4(const uint8_t* p, uint32_t n, uint32_t more, PacketView& out) {
     if (n < 20) return DecodeStatus::kTruncatedIpv4;
     uint32_t ihl = uint32_t(p[0] & 0x0f) * 4;
     if ((p[0] >> 4) != 4 || ihl < 20) return DecodeStatus::kBadIpv4Header;
     if (ihl > n) return DecodeStatus::kTruncatedIpv4;
     uint32_t total = rd16(p + 2);
-    if (total < ihl || total > n) return DecodeStatus::kBadIpv4Length;
+    if (total < ihl || total > n + more) return DecodeStatus::kBadIpv4Length;
 
     out.ip_version = 4;
     out.ip_id = rd16(p + 4);
     uint16_t frag = rd16(p + 6);
     out.df = (frag & 0x4000) != 0;
-    bool more = (frag & 0x2000) != 0;
+    bool more_fragments = (frag & 0x2000) != 0;
     uint16_t offset = frag & 0x1fff;
-    out.fragment = more || offset != 0;
+    out.fragment = more_fragments || offset != 0;
     out.ttl = p[8];
     uint8_t proto = p[9];
     out.src = IpAddr::v4_bytes(p + 12);
@@ -127,10 +130,11 @@ DecodeStatus decode_ipv4(const uint8_t* p, uint32_t n, PacketView& out) {
         return DecodeStatus::kFragment;
     }
     // Bytes past the total length are Ethernet padding (or trailer junk), never payload.
-    return decode_l4(proto, p + ihl, total - ihl, out);
+    const uint32_t here = total < n ? total : n;
+    return decode_l4(proto, p + ihl, here - ihl, total - here, out);
 }
 
-DecodeStatus decode_ipv6(const uint8_t* p, uint32_t n, PacketView& out) {
+DecodeStatus decode_ipv6(const uint8_t* p, uint32_t n, uint32_t more, PacketView& out) {
     if (n < 40) return DecodeStatus::kTruncatedIpv6;
     // The enum has no separate IPv6 header-error reason; a wrong version nibble
     // means the fixed header cannot be trusted, so its length is not either.
@@ -138,7 +142,7 @@ DecodeStatus decode_ipv6(const uint8_t* p, uint32_t n, PacketView& out) {
     uint32_t plen = rd16(p + 4);
     // Payload length 0 means a jumbogram (RFC 2675); nothing on a span port
     // legitimately carries one, so it is counted with the length anomalies.
-    if (plen == 0 || plen > n - 40) return DecodeStatus::kBadIpv6Length;
+    if (plen == 0 || plen > n + more - 40) return DecodeStatus::kBadIpv6Length;
 
     out.ip_version = 6;
     out.ttl = p[7];
@@ -147,7 +151,10 @@ DecodeStatus decode_ipv6(const uint8_t* p, uint32_t n, PacketView& out) {
 
     uint8_t next = p[6];
     const uint8_t* q = p + 40;
-    uint32_t left = plen;
+    // Extension headers must be readable here; only the L4 payload may run on
+    // into further buffers.
+    uint32_t left = plen < n - 40 ? plen : n - 40;
+    const uint32_t beyond = plen - left;
     for (int seen = 0;; ++seen) {
         uint32_t hlen;
         switch (next) {
@@ -166,7 +173,7 @@ DecodeStatus decode_ipv6(const uint8_t* p, uint32_t n, PacketView& out) {
                 hlen = 8;
                 break;
             default:
-                return decode_l4(next, q, left, out);
+                return decode_l4(next, q, left, beyond, out);
         }
         if (seen == kMaxIpv6ExtHeaders || hlen > left) return DecodeStatus::kBadIpv6ExtHeader;
         uint8_t after = q[0];
@@ -245,8 +252,11 @@ DecodeStatus decode_packet(const uint8_t* data, uint32_t len, PacketView& out) {
         off += 8;
         type = ppp == 0x0021 ? kEthIpv4 : ppp == 0x0057 ? kEthIpv6 : 0;
     }
-    if (type == kEthIpv4) return decode_ipv4(data + off, len - off, out);
-    if (type == kEthIpv6) return decode_ipv6(data + off, len - off, out);
+    // A frame longer than `len` continues in buffers decode cannot read (an
+    // mbuf chain): its headers must be here, its payload may run on.
+    const uint32_t more = out.wire_len > len ? out.wire_len - len : 0;
+    if (type == kEthIpv4) return decode_ipv4(data + off, len - off, more, out);
+    if (type == kEthIpv6) return decode_ipv6(data + off, len - off, more, out);
     return DecodeStatus::kNotIp;
 }
 

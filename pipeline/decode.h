@@ -39,6 +39,10 @@ inline bool decode_status_is_anomaly(DecodeStatus s) {
 }
 
 // Fills every L2..L4 field of `out` (capture fields are left as they are).
+// `len` bytes are readable at `data`; when out.wire_len is larger, the frame
+// goes on in buffers decode does not see (a chained mbuf): lengths are checked
+// against wire_len, headers must lie within `len`, and payload_len counts only
+// the readable payload (payload_wire_len the whole).
 DecodeStatus decode_packet(const uint8_t* data, uint32_t len, PacketView& out);
 
 }  // namespace cs

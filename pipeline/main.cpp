@@ -101,6 +101,8 @@ int main(int argc, char** argv) {
         args[i] = WorkerArgs{&cfg, &rt, &rs, &slots[i]};
         rte_eal_remote_launch(worker_main, &args[i], rt.worker_lcores[i]);
     }
+    fprintf(stderr, "callsentry: running: %zu input%s, %zu worker%s, %s mode\n", rt.ports.size(),
+            rt.ports.size() == 1 ? "" : "s", slots.size(), slots.size() == 1 ? "" : "s", rt.rss_mode ? "rss" : "ring");
     PublisherResult result;
     std::thread publisher([&] { result = run_publisher(cfg, rt, rs, ctx, sinks, wall_start); });
 

@@ -1,5 +1,5 @@
 // PacketView: what decode learns of one frame (L2..L4), as a plain struct.
-// Capture fills the time, frame number and vantage; decode fills the rest.
+// Capture fills the time, frame number, vantage and wire length; decode fills the rest.
 // It lives in the mbuf's private area, so the rx stage decodes once and the
 // worker reads the same view; nothing after decode touches rte_mbuf.
 #pragma once
@@ -45,8 +45,11 @@ struct PacketView {
     uint16_t window = 0;
     TcpOptions tcp_opts;
     const uint8_t* payload = nullptr;
-    uint32_t payload_len = 0;
-    uint32_t wire_len = 0;   // frame length on the wire
+    uint32_t payload_len = 0;       // bytes readable at `payload`
+    uint32_t payload_wire_len = 0;  // the L4 payload's full length; more than payload_len
+                                    // when the frame continues in further mbuf segments
+    uint32_t wire_len = 0;   // captured frame length, set by capture (decode reads at most
+                             // the contiguous bytes it is given, checks lengths against this)
 
     bool is_tcp() const { return l4_proto == 6; }
     bool is_udp() const { return l4_proto == 17; }

@@ -37,7 +37,7 @@ namespace {
 void note_side(TcpSideFacts& s, const PacketView& v) {
     if (s.packets == 0) s.ttl_first = v.ttl;
     ++s.packets;
-    s.payload_bytes += v.payload_len;
+    s.payload_bytes += v.payload_wire_len;
     if (v.ttl < s.ttl_min) s.ttl_min = v.ttl;
     if (v.ttl > s.ttl_max) s.ttl_max = v.ttl;
     s.ip_id_last = v.ip_id;

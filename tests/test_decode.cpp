@@ -1023,4 +1023,33 @@ TEST(DecodeRobustness, SingleByteCorruptionsStayInBounds) {
 }
 
 }  // namespace
+// A jumbo or GRO-merged frame arrives as an mbuf chain: decode sees the first
+// segment only, checks lengths against the whole frame, and says how much of
+// the payload it could read.
+TEST(Decode, ChainedFrameIsCheckedAgainstItsWholeLength) {
+    for (int v6 = 0; v6 < 2; ++v6) {
+        IpSpec ip;
+        ip.src = *IpAddr::parse(v6 ? "2001:db8::1" : "146.20.193.73");
+        ip.dst = *IpAddr::parse(v6 ? "2001:db8::2" : "64.102.241.236");
+        TcpSpec t;
+        t.sport = 40342;
+        t.dport = 5062;
+        t.flags = kAck | kPsh;
+        Bytes f = gen::build_tcp(L2Spec{}, ip, t, Bytes(8000, 0x17));
+        const uint32_t hdr = uint32_t(f.size() - 8000);
+        PacketView v;
+        v.wire_len = uint32_t(f.size());
+        ASSERT_EQ(decode_packet(f.data(), 2048, v), DecodeStatus::kOk) << v6;
+        EXPECT_EQ(v.payload_len, 2048 - hdr);
+        EXPECT_EQ(v.payload_wire_len, 8000u);
+        // Without the wire length the same prefix is a frame cut short.
+        PacketView w;
+        EXPECT_EQ(decode_packet(f.data(), 2048, w), v6 ? DecodeStatus::kBadIpv6Length : DecodeStatus::kBadIpv4Length);
+        // Headers themselves must be readable: a chain split inside the TCP header is truncated.
+        PacketView x;
+        x.wire_len = uint32_t(f.size());
+        EXPECT_EQ(decode_packet(f.data(), hdr - 4, x), DecodeStatus::kTruncatedTcp);
+    }
+}
+
 }  // namespace cs
