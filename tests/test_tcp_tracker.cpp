@@ -163,11 +163,15 @@ TEST(TcpTracker, MidStreamPickUpGuessesTheClientByPort) {
 }
 
 // FlowEngine: verdicts come from packet time only, exactly when they are due.
-TEST(FlowEngine, UnansweredSynIsDecidedAtTheTimeoutNotBefore) {
+class FlowEngineTest : public ::testing::Test {
+protected:
     Config cfg = test_config();
     VectorSink sink;
-    FlowEngine e(cfg, sink);
     Wire w;
+};
+
+TEST_F(FlowEngineTest, UnansweredSynIsDecidedAtTheTimeoutNotBefore) {
+    FlowEngine e(cfg, sink);
     const uint64_t t0 = 1505830715 * kSec;
     e.advance(t0);
     e.process(w.tcp(kExpE, kWebex, 25026, 5062, kSyn, 1, 0, t0, 63, {}, true));
@@ -188,11 +192,8 @@ TEST(FlowEngine, UnansweredSynIsDecidedAtTheTimeoutNotBefore) {
     EXPECT_EQ(sink.facts.size(), 1u);
 }
 
-TEST(FlowEngine, EndOfCaptureDecidesRetransmittedSynsButNotALoneOne) {
-    Config cfg = test_config();
-    VectorSink sink;
+TEST_F(FlowEngineTest, EndOfCaptureDecidesRetransmittedSynsButNotALoneOne) {
     FlowEngine e(cfg, sink);
-    Wire w;
     const uint64_t t0 = 100 * kSec;
     e.advance(t0);
     e.process(w.tcp(kWebex, kExpE, 1000, 5062, kSyn, 5, 0, t0));
@@ -206,11 +207,8 @@ TEST(FlowEngine, EndOfCaptureDecidesRetransmittedSynsButNotALoneOne) {
     EXPECT_EQ(e.counters().syn_pending_at_end, 1u);
 }
 
-TEST(FlowEngine, RejectionIsImmediateAndHealthyConnectionsSayNothing) {
-    Config cfg = test_config();
-    VectorSink sink;
+TEST_F(FlowEngineTest, RejectionIsImmediateAndHealthyConnectionsSayNothing) {
     FlowEngine e(cfg, sink);
-    Wire w;
     const uint64_t t0 = 100 * kSec;
     e.advance(t0);
     e.process(w.tcp(kWebex, kExpE, 34351, 5062, kSyn, 50, 0, t0));
@@ -231,12 +229,9 @@ TEST(FlowEngine, RejectionIsImmediateAndHealthyConnectionsSayNothing) {
     EXPECT_EQ(e.live_flows(), 0u);  // both flows expired on packet time
 }
 
-TEST(FlowEngine, AFullTableCountsInsteadOfGrowing) {
-    Config cfg = test_config();
+TEST_F(FlowEngineTest, AFullTableCountsInsteadOfGrowing) {
     cfg.limits.flows_per_worker = 4;
-    VectorSink sink;
     FlowEngine e(cfg, sink);
-    Wire w;
     for (uint16_t p = 1; p <= 10; ++p) e.process(w.tcp(kWebex, kExpE, uint16_t(1000 + p), 5062, kSyn, p, 0, kSec));
     EXPECT_EQ(e.live_flows(), 4u);
     EXPECT_EQ(e.counters().flow_table_full, 6u);
