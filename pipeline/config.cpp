@@ -164,6 +164,22 @@ bool get_ports(const Value& v, PortSet& out, std::string* error) {
 
 // ---- inputs
 
+// A file that must exist and be readable (a PEM bundle, a rules file).
+bool get_file(const Value& v, std::string& out, std::string* error) {
+    if (!get_string(v, "a file path", out, error)) return false;
+    if (access(out.c_str(), R_OK) != 0) return fail(error, v.where, out + ": " + std::strerror(errno));
+    return true;
+}
+
+// A PEM bundle path, or (where allowed) "system" for the system trust store.
+bool get_bundle(const Value& v, std::string& out, bool system_ok, std::string* error) {
+    if (system_ok && v.text && *v.text == "system") {
+        out = "system";
+        return true;
+    }
+    return get_file(v, out, error);
+}
+
 bool valid_vantage(std::string_view s) {
     if (s.empty() || s.size() > 32) return false;
     for (char c : s)
@@ -328,6 +344,9 @@ private:
             if (k == "events") return ok(events(v));
             if (k == "limits") return ok(limits(v));
             if (k == "timeouts") return ok(timeouts(v));
+            if (k == "trust") return ok(trust(v));
+            if (k == "identities") return ok(identities(v));
+            if (k == "tls") return ok(tls(v));
             if (k == "eal_args") return ok(eal_args(v));
             return kUnknown;
         });
@@ -429,6 +448,45 @@ private:
         return each_key(map, "timeouts", [&](const std::string& k, const YAML::Node& v) -> Result {
             for (const auto& [name, field] : fields)
                 if (k == name) return ok(get_seconds(value(v, "timeouts." + k), *field, error_));
+            return kUnknown;
+        });
+    }
+
+    bool trust(const YAML::Node& map) {
+        return each_key(map, "trust", [&](const std::string& k, const YAML::Node& v) -> Result {
+            if (k == "cloud_cas") return ok(get_bundle(value(v, "trust.cloud_cas"), cfg_.tls.cloud_cas, false, error_));
+            if (k == "public_roots")
+                return ok(get_bundle(value(v, "trust.public_roots"), cfg_.tls.public_roots, true, error_));
+            return kUnknown;
+        });
+    }
+
+    bool string_list(const YAML::Node& list, const std::string& key, const char* what, std::vector<std::string>& out) {
+        if (!list.IsSequence()) return fail(error_, at(key), std::string("must be a list of ") + what + " (got " + describe(list) + ")");
+        out.clear();
+        for (size_t i = 0; i < list.size(); ++i) {
+            std::string s;
+            if (!get_string(value(list[i], key + "[" + std::to_string(i) + "]"), what, s, error_)) return false;
+            out.push_back(s);
+        }
+        return true;
+    }
+
+    bool identities(const YAML::Node& map) {
+        return each_key(map, "identities", [&](const std::string& k, const YAML::Node& v) -> Result {
+            if (k == "expected") return ok(string_list(v, "identities.expected", "DNS names", cfg_.tls.expected_identities));
+            if (k == "verified_domains")
+                return ok(string_list(v, "identities.verified_domains", "domains", cfg_.tls.verified_domains));
+            return kUnknown;
+        });
+    }
+
+    bool tls(const YAML::Node& map) {
+        return each_key(map, "tls", [&](const std::string& k, const YAML::Node& v) -> Result {
+            const Value val = value(v, "tls." + k);
+            if (k == "handshake_timeout_s") return ok(get_seconds(val, cfg_.tls.handshake_timeout_s, error_));
+            if (k == "ok_interval_s") return ok(get_seconds(val, cfg_.tls.ok_interval_s, error_));
+            if (k == "identity_rules") return ok(get_file(val, cfg_.tls.identity_rules, error_));
             return kUnknown;
         });
     }
@@ -537,6 +595,12 @@ std::optional<Config> parse_config(int argc, char** argv, std::string* error, bo
     auto* o_fold = app.add_option("--fold-window", fold, "repeats of a failure within this fold into one event (default 300)")->type_name("S");
     auto* o_stats = app.add_option("--stats-interval", stats, "period of the callsentry.stats event (default 10)")->type_name("S");
     auto* o_no_ok = app.add_flag("--no-ok-events", no_ok, "do not publish events for healthy calls");
+    std::string cloud_cas, public_roots, identity_rules;
+    std::vector<std::string> verified_domains;
+    auto* o_cloud_cas = app.add_option("--trust-cloud-cas", cloud_cas, "PEM bundle of the CAs on-prem should trust for the cloud")->type_name("FILE");
+    auto* o_public_roots = app.add_option("--trust-public-roots", public_roots, "PEM bundle of the roots the cloud trusts (default: system)")->type_name("FILE");
+    auto* o_domains = app.add_option("--verified-domain", verified_domains, "an organisation's verified domain (repeatable)")->type_name("DOMAIN");
+    auto* o_rules = app.add_option("--identity-rules", identity_rules, "Hyperscan rules for TLS identities")->type_name("FILE");
     app.add_flag("--version", version, "print the version and exit");
 
     try {
@@ -617,6 +681,10 @@ std::optional<Config> parse_config(int argc, char** argv, std::string* error, bo
     flag(o_failover, "--failover-window", failover, [&](const Value& v) { return get_seconds(v, cfg.timeouts.failover_window_s, error); });
     flag(o_fold, "--fold-window", fold, [&](const Value& v) { return get_seconds(v, cfg.timeouts.fold_window_s, error); });
     flag(o_stats, "--stats-interval", stats, [&](const Value& v) { return get_seconds(v, cfg.timeouts.stats_interval_s, error); });
+    flag(o_cloud_cas, "--trust-cloud-cas", cloud_cas, [&](const Value& v) { return get_bundle(v, cfg.tls.cloud_cas, false, error); });
+    flag(o_public_roots, "--trust-public-roots", public_roots, [&](const Value& v) { return get_bundle(v, cfg.tls.public_roots, true, error); });
+    flag(o_rules, "--identity-rules", identity_rules, [&](const Value& v) { return get_file(v, cfg.tls.identity_rules, error); });
+    if (good && o_domains->count()) cfg.tls.verified_domains = verified_domains;
     if (!good) return std::nullopt;
     if (o_no_zmq->count()) {
         if (o_zmq->count()) {

@@ -36,6 +36,17 @@ struct Timeouts {
     double stats_interval_s = 10.0;  // live mode: period of the callsentry.stats event (wall clock)
 };
 
+// Mutual TLS: trust, identities and pacing (the TLS analyzer and its diagnosis).
+struct TlsSettings {
+    std::string cloud_cas;                // PEM bundle: the CAs on-prem should trust for the cloud
+    std::string public_roots = "system";  // PEM bundle, or "system": the roots the cloud trusts
+    std::vector<std::string> expected_identities = {"callservice.ciscospark.com", "callservice.webex.com"};
+    std::vector<std::string> verified_domains;  // the organisation's verified domains (Control Hub)
+    std::string identity_rules;           // Hyperscan rules file; empty: the one shipped in signatures/
+    double handshake_timeout_s = 30.0;    // TLS_HANDSHAKE_STALLED after this long without progress
+    double ok_interval_s = 3600.0;        // TLS_OK at most once per chain fingerprint per interval
+};
+
 struct Config {
     std::vector<InputSpec> inputs;
     std::vector<IpPrefix> local_nets;      // the on-premises side
@@ -50,6 +61,7 @@ struct Config {
     bool emit_ok_events = true;            // healthy connections/calls as events (later analyzers)
     Limits limits;
     Timeouts timeouts;
+    TlsSettings tls;
     std::vector<std::string> eal_args;     // after "--"
     std::string config_file;
 

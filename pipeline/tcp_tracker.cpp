@@ -129,10 +129,12 @@ TcpChange tcp_update(TcpConnection& c, const PacketView& v, bool from_client) {
     c.last_ns = v.ts_ns;
     c.last_frame = v.frame;
     TcpSideFacts& me = c.side[from_client ? TcpConnection::kClient : TcpConnection::kServer];
+    const uint8_t f = v.tcp_flags;
+    // A reset is judged against what its claimed sender showed before it, so
+    // it does not join that side's TTL, IP-ID and timestamp facts.
+    if (f & kRst) return on_rst(c, v, from_client);
     note_side(me, v);
 
-    const uint8_t f = v.tcp_flags;
-    if (f & kRst) return on_rst(c, v, from_client);
     if ((f & (kSyn | kAck)) == kSyn && from_client) {
         if (c.state != TcpState::kSynSent && c.state != TcpState::kSynAckSeen) return TcpChange::kNewConnection;
         return on_syn(c, v);

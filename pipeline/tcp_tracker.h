@@ -21,7 +21,7 @@ enum class TcpState : uint8_t {
 };
 const char* tcp_state_name(TcpState s);
 
-// What one side of the connection has shown of itself.
+// What one side of the connection has shown of itself (resets excluded).
 struct TcpSideFacts {
     uint32_t isn = 0;
     bool isn_seen = false;

@@ -491,5 +491,32 @@ TEST_F(ConfigTest, YamlInputRules) {
     EXPECT_TRUE(parse({"--config", path, "--pcap", a_})) << err_;
 }
 
+TEST_F(ConfigTest, TlsTrustIdentitiesAndPacing) {
+    const std::string pem = write("cloud.pem", "-----BEGIN CERTIFICATE-----\n");
+    auto c = parse({"--pcap", a_});
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->tls.public_roots, "system");
+    EXPECT_EQ(c->tls.expected_identities,
+              (std::vector<std::string>{"callservice.ciscospark.com", "callservice.webex.com"}));
+    std::string path = write("tls.yaml", "trust: {cloud_cas: " + pem + ", public_roots: system}\n"
+                                         "identities: {expected: [callservice.webex.com], verified_domains: [ciscotac.net]}\n"
+                                         "tls: {handshake_timeout_s: 12, ok_interval_s: 60}\n");
+    c = parse({"--config", path, "--pcap", a_, "--verified-domain", "example.com", "--verified-domain", "rtp.example.com"});
+    ASSERT_TRUE(c) << err_;
+    EXPECT_EQ(c->tls.cloud_cas, pem);
+    EXPECT_EQ(c->tls.expected_identities, std::vector<std::string>{"callservice.webex.com"});
+    EXPECT_EQ(c->tls.verified_domains, (std::vector<std::string>{"example.com", "rtp.example.com"}));
+    EXPECT_EQ(c->tls.handshake_timeout_s, 12);
+    EXPECT_EQ(c->tls.ok_interval_s, 60);
+    rejects({"--pcap", a_, "--trust-cloud-cas", dir_ + "/missing.pem"},
+            "--trust-cloud-cas: " + dir_ + "/missing.pem: No such file or directory");
+    rejects_yaml("trust: {public_roots: " + dir_ + "/nope.pem}\n",
+                 "trust.public_roots: " + dir_ + "/nope.pem: No such file or directory");
+    rejects_yaml("identities: {expected: callservice.webex.com}\n",
+                 "identities.expected: must be a list of DNS names (got \"callservice.webex.com\")");
+    rejects_yaml("tls: {handshake_timeout_s: 0}\n", "tls.handshake_timeout_s: must be a positive number (got 0)");
+    rejects_yaml("tls: {ok_intervals: 3}\n", "unknown key 'tls.ok_intervals'");
+}
+
 }  // namespace
 }  // namespace cs
