@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -488,6 +489,16 @@ TEST(TcpReassembly, ExhaustedPoolDropsAndCountsThenTheHoleIsAGap) {
     EXPECT_EQ(pool.free_chunks(), 4u);
 }
 
+TEST(TcpReassembly, AnomaliesHaveDistinctNames) {
+    std::vector<std::string> names;
+    for (size_t a = 0; a < size_t(ReassemblyAnomaly::kCount); ++a)
+        names.push_back(reassembly_anomaly_name(ReassemblyAnomaly(a)));
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(std::unique(names.begin(), names.end()), names.end());
+    EXPECT_EQ(std::count(names.begin(), names.end(), "unknown"), 0);
+    EXPECT_STREQ(reassembly_anomaly_name(ReassemblyAnomaly::kCount), "unknown");
+}
+
 TEST(TcpReassembly, PoolBudgetAndChunkFigures) {
     ReassemblyPool def;
     EXPECT_LE(def.memory_bytes(), ReassemblyPool::kDefaultBudgetBytes);
@@ -551,16 +562,20 @@ TEST(TcpReassembly, FinEndsTheStreamAndNothingFollowsIt) {
     ReassemblyPool pool(1u << 20);
     Direction d(pool, 0xfffffffau);
     d.data(s, 600, 400);     // held: 600..1000, past the FIN-to-be
+    d.data(s, 1200, 300);    // held, wholly past it
+    EXPECT_EQ(d.r.held_chunks(), 2u);
     d.fin(800);              // the FIN cuts what lies behind it
     EXPECT_EQ(d.sink.count(ReassemblyAnomaly::kDataAfterFin), 1u);
-    EXPECT_EQ(pool.counters().bytes_after_fin, 200u);
+    EXPECT_EQ(pool.counters().bytes_after_fin, 500u);
+    EXPECT_EQ(d.r.held_chunks(), 1u);
+    EXPECT_EQ(pool.counters().bytes_held, 200u);
     d.data(s, 0, 600);
     EXPECT_EQ(d.sink.ends, 1);
     EXPECT_EQ(d.sink.bytes, std::vector<uint8_t>(s.begin(), s.begin() + 800));
     d.data(s, 800, 10);      // data after the FIN
     d.data(s, 790, 20);      // retransmission reaching past it
     EXPECT_EQ(d.sink.count(ReassemblyAnomaly::kDataAfterFin), 3u);
-    EXPECT_EQ(pool.counters().bytes_after_fin, 220u);
+    EXPECT_EQ(pool.counters().bytes_after_fin, 520u);
     d.fin(800);              // retransmitted FIN: fine
     d.fin(900);              // another FIN: not
     EXPECT_EQ(d.sink.count(ReassemblyAnomaly::kFinConflict), 1u);
@@ -589,7 +604,9 @@ TEST(TcpReassembly, FarOutOfWindowIsIgnoredAndCounted) {
     d.data(uint64_t(1) << 31, s.data(), 100);                // half the sequence space away
     d.data(uint64_t(0) - (uint64_t(3) << 29), s.data(), 50);  // 1.5 * 2^30 behind
     d.ack((uint64_t(1) << 30) + 1000);                         // past the largest window
-    EXPECT_EQ(d.sink.count(ReassemblyAnomaly::kOutOfWindow), 3u);
+    d.fin((uint64_t(1) << 30) + 1000);
+    EXPECT_FALSE(d.r.fin_seen());
+    EXPECT_EQ(d.sink.count(ReassemblyAnomaly::kOutOfWindow), 4u);
     EXPECT_EQ(pool.counters().bytes_out_of_window, 150u);
     EXPECT_EQ(d.r.held_chunks(), 0u);
     EXPECT_TRUE(d.sink.gap_sizes.empty());
