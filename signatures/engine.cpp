@@ -7,7 +7,7 @@
 #include <hs/hs.h>
 
 #include <cerrno>
-#include <climits>
+#include <new>
 #include <cstdlib>
 #include <cstring>
 
@@ -88,11 +88,22 @@ Scratch& Scratch::operator=(Scratch&& o) noexcept {
         if (s_) hs_free_scratch(s_);
         s_ = o.s_;
         o.s_ = nullptr;
+        buf_ = std::move(o.buf_);
     }
     return *this;
 }
 
+bool Scratch::ensure_buffer() {
+    if (!buf_) {
+        buf_.reset(new (std::nothrow) char[kScanGuardBytes + kMaxScanBytes + kScanGuardBytes]);
+        if (!buf_) return false;
+        std::memset(buf_.get(), 0, kScanGuardBytes + kMaxScanBytes + kScanGuardBytes);
+    }
+    return true;
+}
+
 bool Scratch::fit(const RuleSet& set) {
+    if (!ensure_buffer()) return false;
     for (auto* db : set.db_)
         if (db && hs_alloc_scratch(db, &s_) != HS_SUCCESS) return false;
     return true;
@@ -341,6 +352,7 @@ Scratch RuleSet::make_scratch() const {
         std::lock_guard<std::mutex> lock(clone_mu_);
         if (hs_clone_scratch(prototype_, &s.s_) != HS_SUCCESS) s.s_ = nullptr;
     }
+    if (s.s_ && !s.ensure_buffer()) return Scratch();
     return s;
 }
 
@@ -348,11 +360,14 @@ bool RuleSet::scan(Scratch& scratch, Field field, std::string_view text, MatchSe
     if (size_t(field) >= kFieldCount) return false;
     hs_database* db = db_[size_t(field)];
     if (!db) return true;  // no rule applies to this field
-    if (!scratch.s_ || text.size() > UINT_MAX) return false;
+    if (!scratch.s_ || !scratch.buf_ || text.size() > kMaxScanBytes) return false;
+    char* copy = scratch.buf_.get() + kScanGuardBytes;  // see Scratch: Hyperscan reads past the end
+    if (!text.empty()) std::memcpy(copy, text.data(), text.size());
     // Set bits go to a copy first, so a scan that fails half-way leaves out unchanged.
     MatchSet found;
     ScanContext ctx{pattern_rule_[size_t(field)].data(), &found};
-    if (hs_scan(db, text.data(), unsigned(text.size()), 0, scratch.s_, on_match, &ctx) != HS_SUCCESS) return false;
+    hs_error_t rc = hs_scan(db, copy, unsigned(text.size()), 0, scratch.s_, on_match, &ctx);
+    if (rc != HS_SUCCESS) return false;
     out |= found;
     return true;
 }

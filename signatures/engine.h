@@ -60,14 +60,26 @@ private:
     std::array<uint64_t, kMaxRules / 64> words_{};
 };
 
-// Hyperscan scratch space for one thread (one per worker). Move-only; made by
+// Longest value scan accepts (a certificate name or a SIP message is far
+// shorter); and the guard bytes around the scan copy, see Scratch.
+inline constexpr size_t kMaxScanBytes = 64 * 1024;
+inline constexpr size_t kScanGuardBytes = 64;
+
+// Hyperscan scratch space for one thread (one per worker), plus the buffer a
+// value is copied into before it is scanned. Move-only; made by
 // RuleSet::make_scratch (a clone of the set's prototype, so it fits every
 // database of that set). One Scratch must never be used by two threads at once.
+//
+// Why the copy: Hyperscan 5.4.0 (Debian 12) reads a few bytes past the end of
+// the scanned block for some anchored patterns (found by fuzzing: a SAN ending
+// at a page boundary followed by an unmapped page faults). The copy sits
+// between kScanGuardBytes of zeros on each side, so such reads stay in our own
+// memory wherever the caller's bytes live (mbuf, reassembly buffer).
 class Scratch {
 public:
     Scratch() = default;
     ~Scratch();
-    Scratch(Scratch&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
+    Scratch(Scratch&& o) noexcept : s_(o.s_), buf_(std::move(o.buf_)) { o.s_ = nullptr; }
     Scratch& operator=(Scratch&& o) noexcept;
     Scratch(const Scratch&) = delete;
     Scratch& operator=(const Scratch&) = delete;
@@ -79,7 +91,9 @@ public:
 
 private:
     friend class RuleSet;
+    bool ensure_buffer();
     hs_scratch* s_ = nullptr;
+    std::unique_ptr<char[]> buf_;  // guard + kMaxScanBytes + guard, allocated once
 };
 
 // What the compiled-database cache did for a build.
@@ -125,9 +139,10 @@ public:
 
     // Scans one value of `field` and ADDS the indices of the rules that match
     // to `out` (it does not clear it, so all SANs of a certificate can be
-    // gathered into one set). No allocation: Hyperscan works in `scratch`, the
-    // callback sets bits. False (out unchanged) if the scratch does not fit
-    // this set or is in use by another thread, or text exceeds 4 GiB.
+    // gathered into one set). No allocation: the text is copied into the
+    // scratch's guarded buffer, Hyperscan works in `scratch`, the callback sets
+    // bits. False (out unchanged) if the scratch does not fit this set or is in
+    // use by another thread, or the text is longer than kMaxScanBytes.
     bool scan(Scratch& scratch, Field field, std::string_view text, MatchSet& out) const;
 
     CacheOutcome cache_outcome() const { return cache_outcome_; }

@@ -7,12 +7,14 @@
 
 #include <hs/hs.h>
 #include <openssl/x509.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <new>
@@ -39,13 +41,25 @@ void hs_counting_free(void* p) { std::free(p); }
 [[gnu::noinline]] void release(void* p) noexcept { std::free(p); }
 }  // namespace
 
+// All the plain forms, so each allocation and its release meet in malloc/free
+// (sanitizers check that pairing).
 void* operator new(std::size_t n) {
     ++t_news;
     if (void* p = std::malloc(n ? n : 1)) return p;
     throw std::bad_alloc();
 }
+void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    ++t_news;
+    return std::malloc(n ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
 void operator delete(void* p) noexcept { release(p); }
 void operator delete(void* p, std::size_t) noexcept { release(p); }
+void operator delete[](void* p) noexcept { release(p); }
+void operator delete[](void* p, std::size_t) noexcept { release(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { release(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { release(p); }
 
 namespace cs {
 namespace {
@@ -261,6 +275,59 @@ TEST_F(IdentityRules, ScanWithoutScratchFailsAndLeavesTheSetAlone) {
     only3.set(3);
     EXPECT_EQ(m, only3);
     EXPECT_FALSE(set_->scan(scratch_, Field::kCount, "x", m));
+}
+
+// Hyperscan 5.4.0 reads past the end of the block for the anchored cloud-domain
+// patterns (this value, found by fuzzing, faults when it ends at a page
+// boundary before an unmapped page). scan copies into a guarded buffer, so the
+// caller's bytes may sit anywhere: here right before and right after a
+// PROT_NONE page.
+TEST_F(IdentityRules, ValuesAtAPageBoundaryAreScannedSafely) {
+    const long pg = sysconf(_SC_PAGESIZE);
+    char* base = static_cast<char*>(mmap(nullptr, size_t(3 * pg), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    ASSERT_NE(base, MAP_FAILED);
+    ASSERT_EQ(mprotect(base, size_t(pg), PROT_NONE), 0);
+    ASSERT_EQ(mprotect(base + 2 * pg, size_t(pg), PROT_NONE), 0);
+    const std::string value =
+        "srjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj2jjjjjjjjjjjjjjje.ciscospajjjjjjjjjjjjjjjjjjj2"
+        "jjjjjjjjjjjjjjje.ciscospark.com";
+    size_t matched = 0, scans = 0;
+    for (size_t len = 0; len <= value.size(); ++len) {
+        std::string_view tail(value.data() + value.size() - len, len);
+        char* at_end = base + 2 * pg - long(len);  // last byte just before the unmapped page
+        char* at_start = base + pg;                // first byte just after one
+        std::memcpy(at_end, tail.data(), len);
+        for (auto f : {Field::kSni, Field::kSubjectCn, Field::kSan, Field::kIssuer, Field::kSubject, Field::kMessage}) {
+            MatchSet a, b;
+            ASSERT_TRUE(set_->scan(scratch_, f, std::string_view(at_end, len), a));
+            std::memcpy(at_start, tail.data(), len);
+            ASSERT_TRUE(set_->scan(scratch_, f, std::string_view(at_start, len), b));
+            std::memcpy(at_end, tail.data(), len);
+            EXPECT_EQ(a, b);
+            matched += a.count();
+            scans += 2;
+        }
+    }
+    EXPECT_GT(matched, 0u);  // the tails that are cloud names ("e.ciscospark.com", ...) matched
+    EXPECT_EQ(scans, 2 * 6 * (value.size() + 1));
+    munmap(base, size_t(3 * pg));
+}
+
+TEST_F(IdentityRules, OverlongValuesAreRefused) {
+    std::string big(kMaxScanBytes, 'a');
+    big.replace(big.size() - 15, 15, ".ciscospark.com");
+    MatchSet m;
+    ASSERT_TRUE(set_->scan(scratch_, Field::kSan, big, m));
+    EXPECT_EQ(m.count(), 1u);
+    big.insert(0, "a");
+    MatchSet n;
+    EXPECT_FALSE(set_->scan(scratch_, Field::kSan, big, n));
+    EXPECT_TRUE(n.empty());
+    // A moved scratch keeps working; the moved-from one refuses.
+    Scratch moved = std::move(scratch_);
+    EXPECT_TRUE(set_->scan(moved, Field::kSan, "callservice.webex.com", n));
+    EXPECT_EQ(n.count(), 2u);
+    EXPECT_FALSE(set_->scan(scratch_, Field::kSan, "callservice.webex.com", n));
 }
 
 TEST_F(IdentityRules, ScanningDoesNotAllocate) {
