@@ -122,7 +122,9 @@ struct Window {
         if (t <= now) from = std::max(from, t);
         else until = std::min(until, t);
     }
-    // OpenSSL treats a certificate as valid for notBefore <= t <= notAfter.
+    // OpenSSL 3.0 takes a certificate as valid for notBefore <= t < notAfter
+    // (X509_cmp_time is "earlier than or equal"); notAfter + 1 is a bound too,
+    // so the window stays right if that comparison ever changes.
     void cert(X509* x) {
         int64_t t = 0;
         if (asn1_time_epoch(X509_get0_notBefore(x), &t)) bound(t);

@@ -96,7 +96,8 @@ struct ChainReport {
     VerifyStatus verify = VerifyStatus::kNotRun;
     int verify_error = 0;                   // X509_V_OK or X509_V_ERR_* (e.g. 20, 19, 10)
     const char* verify_error_text = "";     // X509_verify_cert_error_string (static text)
-    int verify_depth = -1;                  // depth the error is about (0 = leaf); -1 when not run
+    int verify_depth = -1;                  // kFailed: depth the error is about (0 = leaf); kOk: the anchor's
+                                            // depth (verified_chain_len - 1); -1 when not run
     uint8_t verified_chain_len = 0;         // certificates in the chain OpenSSL built (anchor included)
     std::string anchor;                     // kOk: RFC 2253 subject of the trust anchor
     int64_t verify_time = 0;                // epoch seconds the check used (packet time)

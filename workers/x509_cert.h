@@ -85,8 +85,11 @@ struct CertSummary {
 };
 
 // Summarises one DER certificate. `out` is overwritten (its string capacity is
-// reused). Costs one d2i_X509, a SHA-256 of the bytes, a handful of OpenSSL
-// allocations, and one signature verification when the certificate is self-issued.
+// reused). Costs one d2i_X509, a SHA-256 of the bytes and one signature
+// verification when the certificate is self-issued: about 0.3-0.4 ms and ~1300
+// OpenSSL allocations with OpenSSL 3.0, nearly all of it d2i_X509 decoding the
+// public key through the provider decoders. Per handshake (and behind
+// ChainChecker's cache), never per packet.
 void summarize_cert(std::span<const uint8_t> der, CertSummary& out);
 CertSummary summarize_cert(std::span<const uint8_t> der);
 
