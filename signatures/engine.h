@@ -131,8 +131,10 @@ public:
     // Tags and codes ("labels"), interned at build time: look a label up once
     // at start-up, then ask a MatchSet about it with a few word ANDs.
     std::optional<uint16_t> find_label(std::string_view tag_or_code) const;
-    bool has_label(const MatchSet& m, uint16_t label) const { return m.intersects(label_rules_[label]); }
-    const MatchSet& label_rules(uint16_t label) const { return label_rules_[label]; }
+    bool has_label(const MatchSet& m, uint16_t label) const {
+        return label < label_rules_.size() && m.intersects(label_rules_[label]);
+    }
+    const MatchSet& label_rules(uint16_t label) const { return label_rules_[label]; }  // label from find_label
 
     // A scratch for one more thread. Allocates (start-up / reload only).
     Scratch make_scratch() const;
