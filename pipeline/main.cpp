@@ -19,6 +19,7 @@
 #include "pipeline/run_state.h"
 #include "pipeline/rx_dispatch.h"
 #include "pipeline/zmq_sink.h"
+#include "workers/tls_setup.h"
 #include "workers/worker.h"
 
 namespace {
@@ -60,6 +61,10 @@ int main(int argc, char** argv) {
         sinks.push_back(std::move(z));
     }
 
+    // TLS trust and identity rules: loaded once, before capture, shared by every worker.
+    TlsShared tls;
+    if (!load_tls_shared(cfg, &tls, &error)) return fail(error, 2);
+
     Runtime rt;
     if (!setup_runtime(cfg, &rt, &error)) return fail(error, 1);
 
@@ -73,7 +78,11 @@ int main(int argc, char** argv) {
             slots[i].in = rte_ring_create(in.c_str(), cfg.limits.worker_ring, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
         slots[i].facts = rte_ring_create_elem(facts.c_str(), sizeof(ConnFact), cfg.limits.event_ring, rte_socket_id(),
                                               RING_F_SP_ENQ | RING_F_SC_DEQ);
-        if ((!rt.rss_mode && !slots[i].in) || !slots[i].facts) return fail("cannot create worker rings", 1);
+        std::string incidents = "cs_tls" + std::to_string(i);
+        slots[i].incidents = rte_ring_create(incidents.c_str(), cfg.limits.event_ring, rte_socket_id(),
+                                             RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if ((!rt.rss_mode && !slots[i].in) || !slots[i].facts || !slots[i].incidents)
+            return fail("cannot create worker rings", 1);
     }
 
     EventContext ctx;
@@ -98,7 +107,7 @@ int main(int argc, char** argv) {
     const uint64_t wall_start = monotonic_ns();
     std::vector<WorkerArgs> args(slots.size());
     for (unsigned i = 0; i < slots.size(); ++i) {
-        args[i] = WorkerArgs{&cfg, &rt, &rs, &slots[i]};
+        args[i] = WorkerArgs{&cfg, &rt, &rs, &slots[i], &tls};
         rte_eal_remote_launch(worker_main, &args[i], rt.worker_lcores[i]);
     }
     fprintf(stderr, "callsentry: running: %zu input%s, %zu worker%s, %s mode\n", rt.ports.size(),

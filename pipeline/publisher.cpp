@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "workers/tcp_event_log.h"
+#include "workers/tls_event_log.h"
 
 namespace cs {
 
@@ -23,6 +24,12 @@ public:
 
     void attempt(const FailedAttempt& a) override { send(render_attempt(a, ctx_), catalog_entry(a.key.code).name); }
     void folded(const FoldSummary& s) override { send(render_fold(s, ctx_), catalog_entry(s.key.code).name); }
+    void tls_incident(const TlsIncident& i) override {
+        send(render_tls_incident(i, ctx_), catalog_entry(i.verdict.code).name);
+    }
+    void tls_folded(const IncidentFold& f) override {
+        send(render_tls_fold(f, ctx_), catalog_entry(f.key.base.code).name);
+    }
 
     void send_raw(std::string_view topic, std::string_view json) {
         for (auto& s : sinks_) {
@@ -67,6 +74,12 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
             unsigned n;
             while ((n = rte_ring_sc_dequeue_burst_elem(w.facts, facts, sizeof(ConnFact), 32, nullptr)) > 0) {
                 for (unsigned i = 0; i < n; ++i) corr.push(facts[i]);
+                drained += n;
+            }
+            void* incidents[32];
+            while ((n = rte_ring_sc_dequeue_burst(w.incidents, incidents, 32, nullptr)) > 0) {
+                for (unsigned i = 0; i < n; ++i)
+                    corr.push(std::unique_ptr<TlsIncident>(static_cast<TlsIncident*>(incidents[i])));
                 drained += n;
             }
         }

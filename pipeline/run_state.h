@@ -32,7 +32,8 @@ struct RxCounters {
 struct alignas(64) WorkerSlot {
     unsigned id = 0;
     rte_ring* in = nullptr;      // ring mode: mbufs from the rx lcore
-    rte_ring* facts = nullptr;   // verdicts to the publisher
+    rte_ring* facts = nullptr;   // TCP verdicts (ConnFact by value) to the publisher
+    rte_ring* incidents = nullptr;  // TLS verdicts (TlsIncident*, the publisher deletes them)
     std::atomic<uint64_t> clock{0};  // every verdict before this is in `facts`
     std::atomic<bool> finished{false};
     // The worker's counters for the stats, copied now and then (seqlock).
@@ -40,6 +41,8 @@ struct alignas(64) WorkerSlot {
         EngineCounters engine;
         RxCounters rx;               // RSS mode: this worker's own decode counters
         uint32_t live_flows = 0;
+        TlsCounters tls;
+        ReassemblyCounters reassembly;
     };
     std::atomic<uint64_t> snap_version{0};
     Snapshot snap;

@@ -12,6 +12,19 @@ enum class FailureCode : uint8_t {
     kNone = 0,
     kTcpSynUnanswered,
     kTcpPortRejected,
+    kTlsUntrustedCloudCa,
+    kTlsIdentityRejected,
+    kTlsCloudIdentityMissing,
+    kTlsIncompleteChain,
+    kTlsCertRejectedByCloud,
+    kTlsDefaultCert,
+    kTlsDefaultCertPresent,
+    kTlsMidpathReset,
+    kFirewallForgedRst,
+    kTlsHandshakeAlert,
+    kTlsHandshakeStalled,
+    kTls13HandshakeFailed,
+    kTlsOk,
     kCount
 };
 

@@ -23,7 +23,75 @@ AttemptCorrelator::AttemptCorrelator(const Config& cfg, IncidentSink& sink)
       hold_ns_(uint64_t(cfg.timeouts.syn_timeout_s * 1e9) + 1),
       window_ns_(uint64_t(cfg.timeouts.failover_window_s * 1e9)),
       span_ns_(uint64_t(cfg.timeouts.attempt_max_span_s * 1e9)),
-      fold_ns_(uint64_t(cfg.timeouts.fold_window_s * 1e9)) {}
+      fold_ns_(uint64_t(cfg.timeouts.fold_window_s * 1e9)),
+      ok_ns_(uint64_t(cfg.tls.ok_interval_s * 1e9)) {}
+
+IncidentKey incident_key_of(const TlsIncident& i) {
+    IncidentKey k;
+    k.base = AttemptKey{i.verdict.code, i.direction, i.vantage, i.onprem_ip(), i.server_port};
+    if (i.verdict.code != FailureCode::kTlsOk) return k;
+    // TLS_OK is paced per pair of chains: the leaves' fingerprints, folded together.
+    for (int s = 0; s < 2; ++s) {
+        const ChainReport& c = i.facts.side[s].chain;
+        if (c.certs.empty()) continue;
+        for (size_t b = 0; b < 32; ++b) k.chains[b] ^= uint8_t(c.certs.front().sha256[b] + s * 0x5b);
+    }
+    return k;
+}
+
+void AttemptCorrelator::push(std::unique_ptr<TlsIncident> inc) {
+    ++n_.tls_incidents;
+    if (pending_incidents_.size() >= kMaxPendingFacts) {
+        ++n_.facts_dropped;
+        return;
+    }
+    PendingKey key{inc->decided_ns, inc->tcp.first_ns, inc->client_ip, inc->client_port, inc->server_ip,
+                   inc->server_port, inc->vantage};
+    pending_incidents_.emplace(key, std::move(inc));
+}
+
+void AttemptCorrelator::take_incident(std::unique_ptr<TlsIncident> inc) {
+    if (inc->verdict.code == FailureCode::kTlsOk && !cfg_.emit_ok_events) {
+        ++n_.tls_ok_suppressed;
+        return;
+    }
+    const IncidentKey key = incident_key_of(*inc);
+    auto it = incident_folds_.find(key);
+    if (it != incident_folds_.end() && inc->tcp.first_ns < it->second.f.window_end_ns) {
+        IncidentFold& f = it->second.f;
+        if (f.count == 0) f.first_ns = inc->tcp.first_ns;
+        ++f.count;
+        f.last_ns = inc->tcp.first_ns;
+        ++f.connections_total;
+        if (f.connections.size() < cfg_.limits.max_attempt_connections)
+            f.connections.push_back(inc->client_ip.to_string() + ":" + std::to_string(inc->client_port) + " -> " +
+                                    inc->server_ip.to_string() + ":" + std::to_string(inc->server_port) + " " +
+                                    std::string(inc->session.history.view()));
+        ++n_.tls_folded;
+        return;
+    }
+    sink_.tls_incident(*inc);
+    ++n_.tls_published;
+    if (it == incident_folds_.end() && incident_folds_.size() < kMaxOpenKeys) {
+        OpenIncidentFold of;
+        of.f.key = key;
+        of.f.window_start_ns = inc->tcp.first_ns;
+        of.f.window_end_ns = inc->tcp.first_ns + (inc->verdict.code == FailureCode::kTlsOk ? ok_ns_ : fold_ns_);
+        incident_fold_due_.insert({of.f.window_end_ns, key});
+        incident_folds_.emplace(key, std::move(of));
+    }
+}
+
+void AttemptCorrelator::close_incident_fold(const IncidentKey& key) {
+    auto it = incident_folds_.find(key);
+    if (it == incident_folds_.end()) return;
+    incident_fold_due_.erase({it->second.f.window_end_ns, key});
+    if (it->second.f.count > 0) {
+        sink_.tls_folded(it->second.f);
+        ++n_.tls_fold_summaries;
+    }
+    incident_folds_.erase(it);
+}
 
 void AttemptCorrelator::push(const ConnFact& fact) {
     ++n_.facts;
@@ -120,12 +188,20 @@ void AttemptCorrelator::advance(uint64_t watermark) {
         uint64_t fact_due = pending_.empty() ? kNever : pending_.begin()->due;
         uint64_t att_due = attempt_due_.empty() ? kNever : attempt_due_.begin()->first;
         uint64_t fold_due = fold_due_.empty() ? kNever : fold_due_.begin()->first;
-        uint64_t next = std::min({fact_due, att_due, fold_due});
+        uint64_t inc_due = pending_incidents_.empty() ? kNever : std::get<0>(pending_incidents_.begin()->first);
+        uint64_t inc_fold_due = incident_fold_due_.empty() ? kNever : incident_fold_due_.begin()->first;
+        uint64_t next = std::min({fact_due, att_due, fold_due, inc_due, inc_fold_due});
         if (next == kNever || (next >= watermark && watermark != kNever)) return;
         if (fact_due == next) {
             ConnFact f = pending_.begin()->fact;
             pending_.erase(pending_.begin());
             take_fact(f);
+        } else if (inc_due == next) {
+            auto node = pending_incidents_.extract(pending_incidents_.begin());
+            take_incident(std::move(node.mapped()));
+        } else if (inc_fold_due == next && inc_fold_due < att_due && inc_fold_due < fold_due) {
+            const IncidentKey key = incident_fold_due_.begin()->second;
+            close_incident_fold(key);
         } else if (att_due == next) {
             const AttemptKey key = attempt_due_.begin()->second;  // a copy: closing erases the entry
             close_attempt(key);

@@ -4,8 +4,20 @@
 
 namespace cs {
 
-FlowEngine::FlowEngine(const Config& cfg, FactSink& sink)
-    : cfg_(cfg), sink_(sink), table_(cfg.limits.flows_per_worker) {}
+FlowEngine::FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls)
+    : cfg_(cfg), sink_(sink), table_(cfg.limits.flows_per_worker), tls_(cfg, tls, sink) {}
+
+// The earlier of the TCP story's next check and a TLS handshake's stall deadline.
+uint64_t FlowEngine::next_check(Flow& f, uint64_t tls_due) const {
+    const uint64_t tcp = tcp_next_check(cfg_, f);
+    return tls_due && tls_due < tcp ? tls_due : tcp;
+}
+
+void FlowEngine::forget(uint32_t idx) {
+    tls_.finish(table_.at(idx), false);
+    ++n_.flows_expired;
+    table_.remove(idx);
+}
 
 void FlowEngine::emit(const ConnFact& fact) {
     ++n_.facts;
@@ -13,6 +25,9 @@ void FlowEngine::emit(const ConnFact& fact) {
 }
 
 void FlowEngine::process(const PacketView& v) {
+    // Timeouts due before this packet fire first, so a packet after a long
+    // silence cannot overtake the verdict the silence already settled.
+    advance(v.ts_ns);
     ++n_.packets;
     n_.bytes += v.wire_len;
     bool from_lo = false;
@@ -44,6 +59,8 @@ void FlowEngine::process(const PacketView& v) {
         if (change == TcpChange::kNewConnection) {
             // The old connection's story ends here; a new one starts with this SYN.
             on_check(idx, v.ts_ns, /*end_of_capture=*/true);
+            tls_.finish(*f, false);
+            f->tls = TlsFlowState{};
             f->decided = false;
             f->client_is_lo = from_lo;
             tcp_start(f->tcp, v);
@@ -56,7 +73,10 @@ void FlowEngine::process(const PacketView& v) {
             f->decided = true;
             emit(fact);
         }
-        if (created || change != TcpChange::kNone) table_.timers().schedule(idx, tcp_next_check(cfg_, *f));
+        tls_.on_packet(*f, v, from_client);
+        // While a handshake is under way its stall deadline moves with every message.
+        const uint64_t tls_due = tls_.on_check(*f, v.ts_ns);
+        if (created || change != TcpChange::kNone || tls_due) table_.timers().schedule(idx, next_check(*f, tls_due));
     } else if (created) {
         table_.timers().schedule(idx, v.ts_ns + uint64_t(cfg_.timeouts.udp_idle_s * 1e9));
     }
@@ -74,8 +94,9 @@ void FlowEngine::on_check(uint32_t idx, uint64_t now_ns, bool end_of_capture) {
             ++n_.syn_pending_at_end;
         }
         if (end_of_capture) return;
-        if (!tcp_flow_expired(cfg_, f, now_ns)) {
-            table_.timers().schedule(idx, tcp_next_check(cfg_, f));
+        const uint64_t tls_due = tls_.on_check(f, now_ns);
+        if (!tcp_flow_expired(cfg_, f, now_ns) || tls_due) {
+            table_.timers().schedule(idx, next_check(f, tls_due));
             return;
         }
     } else if (!end_of_capture && now_ns < f.last_ns + uint64_t(cfg_.timeouts.udp_idle_s * 1e9)) {
@@ -83,8 +104,7 @@ void FlowEngine::on_check(uint32_t idx, uint64_t now_ns, bool end_of_capture) {
         return;
     }
     if (end_of_capture) return;
-    ++n_.flows_expired;
-    table_.remove(idx);
+    forget(idx);
 }
 
 void FlowEngine::advance(uint64_t now_ns) {
@@ -94,7 +114,9 @@ void FlowEngine::advance(uint64_t now_ns) {
 void FlowEngine::flush() {
     for (uint32_t idx = 0; idx < table_.capacity(); ++idx) {
         Flow& f = table_.at(idx);
-        if (table_.find(f.key, f.hash) == &f) on_check(idx, f.last_ns, true);
+        if (table_.find(f.key, f.hash) != &f) continue;
+        on_check(idx, f.last_ns, true);
+        tls_.finish(f, true);
     }
 }
 

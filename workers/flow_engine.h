@@ -9,13 +9,13 @@
 #include "pipeline/packet_view.h"
 #include "workers/conn_fact.h"
 #include "workers/flow_table.h"
+#include "workers/tls_tracker.h"
 
 namespace cs {
 
-// Where verdicts go (the worker's ring to the publisher; a vector in tests).
-class FactSink {
+// Where verdicts go (the worker's rings to the publisher; vectors in tests).
+class FactSink : public TlsIncidentSink {
 public:
-    virtual ~FactSink() = default;
     virtual bool push(const ConnFact& fact) = 0;  // false: full, the fact is dropped
 };
 
@@ -29,7 +29,8 @@ struct EngineCounters {
 
 class FlowEngine {
 public:
-    FlowEngine(const Config& cfg, FactSink& sink);
+    // `tls`: trust stores and identity rules for the TLS analyzer (null: none).
+    FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls = nullptr);
 
     // One decoded packet of a monitored flow (decode said kOk).
     void process(const PacketView& v);
@@ -41,15 +42,20 @@ public:
     uint64_t watermark() const { return table_.timers().watermark(); }
 
     const EngineCounters& counters() const { return n_; }
+    const TlsCounters& tls_counters() const { return tls_.counters(); }
+    const ReassemblyCounters& reassembly_counters() const { return tls_.reassembly(); }
     uint32_t live_flows() const { return table_.size(); }
 
 private:
     void on_check(uint32_t idx, uint64_t now_ns, bool end_of_capture);
     void emit(const ConnFact& fact);
+    uint64_t next_check(Flow& f, uint64_t tls_due) const;
+    void forget(uint32_t idx);
 
     const Config& cfg_;
     FactSink& sink_;
     mutable FlowTable table_;
+    TlsTracker tls_;
     EngineCounters n_;
 };
 

@@ -9,6 +9,7 @@
 #include "pipeline/flow_key.h"
 #include "pipeline/tcp_tracker.h"
 #include "workers/timer_wheel.h"
+#include "workers/tls_flow_state.h"
 
 namespace cs {
 
@@ -20,6 +21,7 @@ struct Flow {
     uint16_t vantage = 0;
     uint64_t last_ns = 0;
     TcpConnection tcp;
+    TlsFlowState tls;
 };
 
 class FlowTable {

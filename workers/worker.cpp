@@ -16,17 +16,21 @@ constexpr unsigned kSnapshotEvery = 1024;  // loop turns between stats snapshots
 
 class RingFactSink : public FactSink {
 public:
-    explicit RingFactSink(rte_ring* r) : r_(r) {}
-    bool push(const ConnFact& f) override { return rte_ring_sp_enqueue_elem(r_, const_cast<ConnFact*>(&f), sizeof f) == 0; }
+    RingFactSink(rte_ring* facts, rte_ring* incidents) : facts_(facts), incidents_(incidents) {}
+    bool push(const ConnFact& f) override {
+        return rte_ring_sp_enqueue_elem(facts_, const_cast<ConnFact*>(&f), sizeof f) == 0;
+    }
+    bool push_incident(TlsIncident* i) override { return rte_ring_sp_enqueue(incidents_, i) == 0; }
 
 private:
-    rte_ring* r_;
+    rte_ring* facts_;
+    rte_ring* incidents_;
 };
 
 class WorkerLoop {
 public:
     explicit WorkerLoop(const WorkerArgs& a)
-        : cfg_(*a.cfg), rt_(*a.rt), rs_(*a.rs), slot_(*a.slot), sink_(slot_.facts), engine_(cfg_, sink_),
+        : cfg_(*a.cfg), rt_(*a.rt), rs_(*a.rs), slot_(*a.slot), sink_(slot_.facts, slot_.incidents), engine_(cfg_, sink_, a.tls),
           frames_(rt_.ports.size(), 0) {}
 
     void run() {
@@ -87,7 +91,8 @@ private:
     // Publishes counters for the stats (seqlock: odd version while writing).
     void snapshot() {
         seqlock_write(slot_.snap_version, slot_.snap,
-                      WorkerSlot::Snapshot{engine_.counters(), rx_, engine_.live_flows()});
+                      WorkerSlot::Snapshot{engine_.counters(), rx_, engine_.live_flows(), engine_.tls_counters(),
+                                           engine_.reassembly_counters()});
     }
 
     const Config& cfg_;

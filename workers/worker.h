@@ -7,6 +7,7 @@
 #include "pipeline/config.h"
 #include "pipeline/eal_setup.h"
 #include "pipeline/run_state.h"
+#include "workers/tls_tracker.h"
 
 namespace cs {
 
@@ -15,6 +16,7 @@ struct WorkerArgs {
     const Runtime* rt;
     RunState* rs;
     WorkerSlot* slot;
+    const TlsShared* tls;  // trust stores and identity rules, shared read-only
 };
 
 // rte_eal_remote_launch entry point; arg is a WorkerArgs*.
