@@ -24,6 +24,7 @@ AttemptCorrelator::AttemptCorrelator(const Config& cfg, IncidentSink& sink)
       window_ns_(uint64_t(cfg.timeouts.failover_window_s * 1e9)),
       span_ns_(uint64_t(cfg.timeouts.attempt_max_span_s * 1e9)),
       fold_ns_(uint64_t(cfg.timeouts.fold_window_s * 1e9)),
+      pairing_(cfg),
       ok_ns_(uint64_t(cfg.tls.ok_interval_s * 1e9)) {}
 
 IncidentKey incident_key_of(const TlsIncident& i) {
@@ -99,7 +100,9 @@ void AttemptCorrelator::push(const ConnFact& fact) {
         ++n_.facts_dropped;
         return;
     }
-    pending_.insert(PendingFact{fact.start_ns + hold_ns_, fact});
+    // A failure is certain at most syn_timeout after its connection started; a
+    // vantage's view of a connection is pushed when it is made.
+    pending_.insert(PendingFact{fact.kind == ConnFact::kSeen ? fact.decided_ns : fact.start_ns + hold_ns_, fact});
 }
 
 uint64_t AttemptCorrelator::close_due_of(const FailedAttempt& a) const {
@@ -113,6 +116,11 @@ void AttemptCorrelator::add_connection(std::vector<ConnFact>& list, uint32_t& to
 }
 
 void AttemptCorrelator::take_fact(const ConnFact& f) {
+    if (f.kind == ConnFact::kSeen) {
+        ++n_.views;
+        pairing_.seen(f);
+        return;
+    }
     const AttemptKey key = attempt_key_of(f);
     auto it = attempts_.find(key);
     if (it != attempts_.end()) {
@@ -190,7 +198,8 @@ void AttemptCorrelator::advance(uint64_t watermark) {
         uint64_t fold_due = fold_due_.empty() ? kNever : fold_due_.begin()->first;
         uint64_t inc_due = pending_incidents_.empty() ? kNever : std::get<0>(pending_incidents_.begin()->first);
         uint64_t inc_fold_due = incident_fold_due_.empty() ? kNever : incident_fold_due_.begin()->first;
-        uint64_t next = std::min({fact_due, att_due, fold_due, inc_due, inc_fold_due});
+        uint64_t pair_due = pairing_.next_due();
+        uint64_t next = std::min({fact_due, att_due, fold_due, inc_due, inc_fold_due, pair_due});
         if (next == kNever || (next >= watermark && watermark != kNever)) return;
         if (fact_due == next) {
             ConnFact f = pending_.begin()->fact;
@@ -198,7 +207,10 @@ void AttemptCorrelator::advance(uint64_t watermark) {
             take_fact(f);
         } else if (inc_due == next) {
             auto node = pending_incidents_.extract(pending_incidents_.begin());
-            take_incident(std::move(node.mapped()));
+            std::unique_ptr<TlsIncident> inc = std::move(node.mapped());
+            if (!pairing_.hold(inc)) take_incident(std::move(inc));
+        } else if (pair_due == next) {
+            take_incident(pairing_.release_next());
         } else if (inc_fold_due == next && inc_fold_due < att_due && inc_fold_due < fold_due) {
             const IncidentKey key = incident_fold_due_.begin()->second;
             close_incident_fold(key);

@@ -28,6 +28,7 @@
 #include "pipeline/config.h"
 #include "workers/conn_fact.h"
 #include "workers/tls_incident.h"
+#include "workers/vantage_pairing.h"
 
 namespace cs {
 
@@ -94,6 +95,7 @@ struct CorrelatorCounters {
     uint64_t connections_unlisted = 0;  // beyond max_attempt_connections
     uint64_t tls_incidents = 0, tls_published = 0, tls_folded = 0, tls_fold_summaries = 0;
     uint64_t tls_ok_suppressed = 0;     // TLS_OK events switched off (--no-ok-events)
+    uint64_t views = 0, forged_resets = 0;  // vantage pairing
 };
 
 class AttemptCorrelator {
@@ -103,7 +105,11 @@ public:
     void push(std::unique_ptr<TlsIncident> incident);
     // Runs every action due before `watermark` (the minimum over all workers).
     void advance(uint64_t watermark);
-    const CorrelatorCounters& counters() const { return n_; }
+    CorrelatorCounters counters() const {
+        CorrelatorCounters c = n_;
+        c.forged_resets = pairing_.forged();
+        return c;
+    }
 
 private:
     static constexpr size_t kMaxPendingFacts = 1 << 16;
@@ -144,6 +150,7 @@ private:
     std::map<AttemptKey, OpenFold> folds_;
     std::set<std::pair<uint64_t, AttemptKey>> fold_due_;
     std::map<PendingKey, std::unique_ptr<TlsIncident>> pending_incidents_;
+    VantagePairing pairing_;
     std::map<IncidentKey, OpenIncidentFold> incident_folds_;
     std::set<std::pair<uint64_t, IncidentKey>> incident_fold_due_;
     uint64_t ok_ns_;

@@ -14,6 +14,11 @@ enum class Direction : uint8_t { kUnknown = 0, kInbound, kOutbound, kInternal, k
 const char* direction_name(Direction d);
 
 struct alignas(8) ConnFact {
+    // kFailure: a failed connection (code says which). kSeen: a connection's
+    // view from one vantage at its end, for matching vantages (only with more
+    // than one vantage): did this vantage see a reset?
+    enum Kind : uint8_t { kFailure = 0, kSeen = 1 };
+    uint8_t kind = kFailure;
     FailureCode code = FailureCode::kNone;
     Direction direction = Direction::kUnknown;
     uint16_t vantage = 0;
@@ -32,9 +37,13 @@ struct alignas(8) ConnFact {
     uint16_t syn_window = 0, syn_mss = 0;
     uint8_t syn_wscale = 0;
 
-    // The reset that answered the SYN (TCP_PORT_REJECTED).
+    // The reset that answered the SYN (TCP_PORT_REJECTED), or (kSeen) the first reset.
     bool rst_seen = false;
     TcpResetFacts rst;
+
+    // kSeen: the last packet of the connection, and of its server side.
+    uint64_t last_ns = 0, server_last_ns = 0;
+    uint32_t packets = 0;
 };
 static_assert(sizeof(ConnFact) % 4 == 0, "rte_ring element sizes are multiples of 4");
 

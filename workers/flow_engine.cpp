@@ -5,7 +5,33 @@
 namespace cs {
 
 FlowEngine::FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls)
-    : cfg_(cfg), sink_(sink), table_(cfg.limits.flows_per_worker), tls_(cfg, tls, sink) {}
+    : cfg_(cfg), sink_(sink), table_(cfg.limits.flows_per_worker), tls_(cfg, tls, sink) {
+    for (const auto& in : cfg.inputs) multi_vantage_ |= in.vantage != cfg.inputs.front().vantage;
+}
+
+// One vantage's view of a TCP connection at its end, for vantage pairing.
+void FlowEngine::emit_view(const Flow& f, uint64_t decided_ns) {
+    if (!multi_vantage_ || f.key.proto != 6) return;
+    const TcpConnection& c = f.tcp;
+    const Endpoints e = endpoints_of(f);
+    ConnFact v;
+    v.kind = ConnFact::kSeen;
+    v.direction = direction_of(cfg_, e.client_ip, e.server_ip);
+    v.vantage = f.vantage;
+    v.client_ip = e.client_ip;
+    v.server_ip = e.server_ip;
+    v.client_port = e.client_port;
+    v.server_port = e.server_port;
+    v.start_ns = c.first_ns;
+    v.decided_ns = decided_ns;
+    v.first_frame = c.first_frame;
+    v.rst_seen = c.rst_seen;
+    v.rst = c.rst;
+    v.last_ns = c.last_ns;
+    v.server_last_ns = c.side[TcpConnection::kServer].ip_id_last_ns;
+    v.packets = c.side[0].packets + c.side[1].packets;
+    emit(v);
+}
 
 // The earlier of the TCP story's next check and a TLS handshake's stall deadline.
 uint64_t FlowEngine::next_check(Flow& f, uint64_t tls_due) const {
@@ -14,7 +40,10 @@ uint64_t FlowEngine::next_check(Flow& f, uint64_t tls_due) const {
 }
 
 void FlowEngine::forget(uint32_t idx) {
-    tls_.finish(table_.at(idx), false);
+    Flow& f = table_.at(idx);
+    tls_.finish(f, false);
+    // Dated by the expiry it is due to, not by when the wheel came round to it.
+    emit_view(f, f.key.proto == 6 ? tcp_next_check(cfg_, f) : f.last_ns);
     ++n_.flows_expired;
     table_.remove(idx);
 }
@@ -117,6 +146,7 @@ void FlowEngine::flush() {
         if (table_.find(f.key, f.hash) != &f) continue;
         on_check(idx, f.last_ns, true);
         tls_.finish(f, true);
+        emit_view(f, f.last_ns);
     }
 }
 

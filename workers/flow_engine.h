@@ -51,11 +51,13 @@ private:
     void emit(const ConnFact& fact);
     uint64_t next_check(Flow& f, uint64_t tls_due) const;
     void forget(uint32_t idx);
+    void emit_view(const Flow& f, uint64_t decided_ns);
 
     const Config& cfg_;
     FactSink& sink_;
     mutable FlowTable table_;
     TlsTracker tls_;
+    bool multi_vantage_ = false;  // views of each connection go to the publisher for pairing
     EngineCounters n_;
 };
 

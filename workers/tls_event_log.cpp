@@ -136,7 +136,26 @@ std::vector<std::string> evidence_of(const TlsIncident& i) {
     for (auto& l : lines) out.push_back(std::move(l.text));
     if (i.verdict.reset_judged)
         for (const auto& r : i.verdict.reset.reasons) out.push_back("reset does not fit its sender: " + r);
+    return out;
+}
+
+// The other vantage's testimony (FIREWALL_FORGED_RST).
+void add_pairing(const TlsIncident& i, const EventContext& ctx, std::vector<std::string>& out) {
+    if (i.paired_vantage < 0) return;
+    const std::string name = size_t(i.paired_vantage) < ctx.vantages.size() ? ctx.vantages[i.paired_vantage] : "?";
+    for (const auto& e : i.paired_evidence) out.push_back("vantage " + name + ": " + e);
+}
+
+std::vector<std::string> history_line(const TlsIncident& i) {
+    std::vector<std::string> out;
     out.push_back(fmt::format("history {} (upper case: client, lower case: server)", i.session.history.view()));
+    return out;
+}
+
+std::vector<std::string> full_evidence(const TlsIncident& i, const EventContext& ctx) {
+    std::vector<std::string> out = evidence_of(i);
+    add_pairing(i, ctx, out);
+    for (auto& h : history_line(i)) out.push_back(std::move(h));
     return out;
 }
 
@@ -235,7 +254,7 @@ RenderedEvent render_tls_incident(const TlsIncident& i, const EventContext& ctx)
     w.EndObject();
 
     w.Key("callsentry"); w.StartObject();
-    write_guidance(w, code, i.direction, code == FailureCode::kTlsOk ? std::vector<std::string>{} : evidence_of(i));
+    write_guidance(w, code, i.direction, code == FailureCode::kTlsOk ? std::vector<std::string>{} : full_evidence(i, ctx));
     w.Key("handshake"); w.StartObject();
     w.Key("onprem_side"); w.String(i.verdict.onprem == TlsDir::kClient ? "client" : "server");
     const TlsAt& hello = f.of(TlsDir::kClient).hello;

@@ -4,6 +4,8 @@
 // publisher by pointer; the publisher folds, renders and deletes it.
 #pragma once
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "pipeline/tcp_tracker.h"
 #include "workers/conn_fact.h"
@@ -22,6 +24,9 @@ struct TlsIncident {
     Direction direction = Direction::kUnknown;
     uint16_t vantage = 0;
     uint64_t decided_ns = 0;
+    // Set by vantage pairing: the other vantage whose view proved the reset forged.
+    int32_t paired_vantage = -1;
+    std::vector<std::string> paired_evidence;
 
     TlsIncident() = default;
     TlsIncident(const TlsIncident&) = delete;
