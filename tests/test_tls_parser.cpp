@@ -128,6 +128,7 @@ struct Options {
     bool no_etm = false;
     bool app_data = true;
     bool close = true;
+    const struct Conn* resume_from = nullptr;  // same contexts, resume its session
 };
 
 // The verify callback keeps OpenSSL's verdict: an untrusted root fails it.
@@ -180,6 +181,14 @@ struct Conn {
     Conn& operator=(const Conn&) = delete;
     explicit Conn(const Options& o) {
         const Pki& k = pki();
+        if (o.resume_from) {
+            sctx = o.resume_from->sctx;
+            cctx = o.resume_from->cctx;
+            SSL_CTX_up_ref(sctx);
+            SSL_CTX_up_ref(cctx);
+            start(o);
+            return;
+        }
         sctx = SSL_CTX_new(TLS_server_method());
         cctx = SSL_CTX_new(TLS_client_method());
         for (SSL_CTX* ctx : {sctx, cctx}) {
@@ -199,6 +208,9 @@ struct Conn {
         SSL_CTX_add_client_CA(sctx, k.client_root.cert);
         if (o.server_trusts_client) X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx), k.client_root.cert);
         SSL_CTX_set_client_hello_cb(sctx, hello_cb, &hello);
+        // Needed to resume sessions when the server verifies clients.
+        static const unsigned char sid_ctx[] = "callsentry-test";
+        SSL_CTX_set_session_id_context(sctx, sid_ctx, sizeof sid_ctx - 1);
 
         if (o.client_cert) {
             SSL_CTX_use_certificate(cctx, k.client_leaf.cert);
@@ -208,7 +220,10 @@ struct Conn {
         }
         SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, verify_keep);
         if (o.client_trusts_server) X509_STORE_add_cert(SSL_CTX_get_cert_store(cctx), k.server_root.cert);
+        start(o);
+    }
 
+    void start(const Options& o) {
         c = SSL_new(cctx);
         s = SSL_new(sctx);
         SSL_set_app_data(c, this);
@@ -224,6 +239,11 @@ struct Conn {
         SSL_set_tlsext_host_name(c, "callservice.example.com");
         static const unsigned char alpn[] = {3, 's', 'i', 'p', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
         SSL_set_alpn_protos(c, alpn, sizeof alpn);
+        if (o.resume_from) {
+            SSL_SESSION* sess = SSL_get1_session(o.resume_from->c);
+            SSL_set_session(c, sess);
+            SSL_SESSION_free(sess);
+        }
 
         handshake();
         if (client_ok && server_ok && o.app_data) {
@@ -906,6 +926,64 @@ TEST(TlsStreamReal, EncryptedAlertShapes) {
     EXPECT_FALSE(tls_encrypted_alert_length_fits(0, 0, 4000));
 }
 
+// An abbreviated handshake: the server's CCS and Finished come right after its
+// ServerHello, before the client's.
+TEST(TlsStreamReal, Tls12SessionResumption) {
+    Options o;
+    Conn first(o);
+    ASSERT_TRUE(first.client_ok && first.server_ok);
+    Options again = o;
+    again.resume_from = &first;
+    Conn second(again);
+    ASSERT_TRUE(second.client_ok && second.server_ok);
+    ASSERT_TRUE(SSL_session_reused(second.c));
+    auto tap = run_all_chunkings(second.wire);
+    const Recorder& r = tap->rec;
+    EXPECT_TRUE(r.anomalies.empty());
+    EXPECT_TRUE(r.certs.empty());
+    EXPECT_TRUE(r.cr.empty());
+    std::vector<std::string> want = {"c:client_hello", "s:server_hello"};
+    if (!r.nst.empty()) want.push_back("s:new_session_ticket");  // OpenSSL may renew the ticket
+    for (auto k : {"s:change_cipher_spec", "s:finished", "c:change_cipher_spec", "c:finished", "c:application_data",
+                   "s:application_data", "c:encrypted_alert", "s:encrypted_alert"})
+        want.push_back(k);
+    EXPECT_EQ(r.kinds, want);
+    ASSERT_EQ(r.finished.size(), 2u);
+    EXPECT_EQ(r.finished[0].from, TlsDir::kServer);
+}
+
+// TLS 1.3 drafts before 22 had a ServerHello without session id and
+// compression method (version 0x7fxx): rebuilt from a real 1.3 ServerHello.
+TEST(TlsParser, Tls13DraftServerHelloLayout) {
+    Options o;
+    o.max_version = TLS1_3_VERSION;
+    Conn conn(o);
+    ASSERT_TRUE(conn.client_ok && conn.server_ok);
+    Bytes srv = conn.stream(TlsDir::kServer);
+    auto m = parse_handshake_message(std::span(srv).subspan(5));
+    ASSERT_TRUE(m.ok());
+    ASSERT_EQ(m.value.header.type, 2);
+    const Bytes body = to_bytes(m.value.body);
+    auto real = parse_server_hello(body);
+    ASSERT_TRUE(real.ok());
+    const size_t sid = body[34];
+    Bytes draft = {0x7f, 20};
+    draft.insert(draft.end(), body.begin() + 2, body.begin() + 34);                  // random
+    draft.insert(draft.end(), body.begin() + 35 + sid, body.begin() + 37 + sid);     // suite
+    draft.insert(draft.end(), body.begin() + 38 + sid, body.end());                  // extensions
+    auto p = parse_server_hello(draft);
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(p.value.cipher_suite, real.value.cipher_suite);
+    EXPECT_EQ(p.value.extension_count, real.value.extension_count);
+    EXPECT_TRUE(p.value.session_id.empty());
+    EXPECT_TRUE(p.value.has_key_share);
+    EXPECT_TRUE(p.value.tls13);
+    // Draft 22 and later use the final layout: the same bytes do not parse as one.
+    draft[1] = 22;
+    EXPECT_FALSE(parse_server_hello(draft).ok() && parse_server_hello(draft).value.cipher_suite ==
+                                                       real.value.cipher_suite);
+}
+
 // ---- malformed input ------------------------------------------------------------
 
 // Cut the capture after every byte: the events are a prefix of the full run and
@@ -1222,6 +1300,45 @@ TEST(TlsStreamMalformed, BadHandshakeLengthsAndContents) {
     }
 }
 
+// Handshake messages cut into records of 1..3 bytes (legal, seen in crafted
+// captures): the same messages come out, from the start or picked up.
+TEST(TlsStreamReal, TinyHandshakeFragments) {
+    const Streams& s = streams();
+    // Re-frame the client's cleartext handshake (ClientHello..CertificateVerify) into tiny records.
+    Bytes tiny;
+    const size_t clear_end = s.client_records.at(4);  // the CCS
+    Bytes payload;
+    for (size_t i = 0; i < 4; ++i) {
+        size_t at = s.client_records[i], len = size_t(s.client[at + 3]) << 8 | s.client[at + 4];
+        payload.insert(payload.end(), s.client.begin() + at + 5, s.client.begin() + at + 5 + len);
+    }
+    for (size_t i = 0, n = 3; i < payload.size(); i += n, n = n % 3 + 1) {
+        size_t k = std::min(n, payload.size() - i);
+        tiny.insert(tiny.end(), {0x16, 3, 3, 0, uint8_t(k)});
+        tiny.insert(tiny.end(), payload.begin() + i, payload.begin() + i + k);
+    }
+    tiny.insert(tiny.end(), s.client.begin() + clear_end, s.client.end());
+    for (bool pick_up : {false, true}) {
+        Tap t;
+        if (pick_up) t.client.resync();
+        std::mt19937 rng(3);
+        for (size_t i = 0; i < tiny.size();) {
+            size_t n = std::min<size_t>(std::uniform_int_distribution<size_t>(1, 50)(rng), tiny.size() - i);
+            t.feed(TlsDir::kClient, std::span(tiny).subspan(i, n));
+            i += n;
+        }
+        t.end();
+        std::vector<std::string> want = {"c:client_hello", "c:certificate", "c:client_key_exchange",
+                                         "c:certificate_verify", "c:change_cipher_spec", "c:finished",
+                                         "c:application_data", "c:encrypted_alert"};
+        if (pick_up) want.insert(want.begin(), "c:anomaly:resynced");
+        EXPECT_EQ(t.rec.kinds, want) << pick_up;
+        EXPECT_EQ(t.rec.sni, "callservice.example.com");
+        ASSERT_EQ(t.rec.certs.at(TlsDir::kClient).size(), 3u);
+        EXPECT_EQ(t.rec.certs.at(TlsDir::kClient)[0], der_of(pki().client_leaf.cert));
+    }
+}
+
 TEST(TlsParserMalformed, HelloExtensions) {
     const Streams& s = streams();
     Bytes ch(s.client.begin() + 9, s.client.begin() + s.client_records[1]);
@@ -1429,6 +1546,35 @@ TEST(TlsStreamGap, AcrossRecordsResynchronises) {
     EXPECT_EQ(t.rec.anomalies.at(1).offset, cr);
     EXPECT_EQ(t.rec.anomalies.at(1).detail, cr - (ske + 10));
     EXPECT_FALSE(t.session.midstream);  // a gap is not a pick-up: the state is kept
+}
+
+TEST(TlsStreamBuffer, GivenBackOnceEncrypted) {
+    const Streams& s = streams();
+    Tap t;
+    // Part of the server's Certificate: the buffer holds it and cannot be taken.
+    const size_t cert = s.server_records.at(1);
+    t.feed(TlsDir::kClient, std::span(s.client).first(s.client_records[1]));
+    t.feed(TlsDir::kServer, std::span(s.server).first(cert + 700));
+    EXPECT_TRUE(t.server.buffer_in_use());
+    EXPECT_FALSE(t.server.set_buffer({}));
+    EXPECT_FALSE(t.client.buffer_in_use());
+    // The rest of the handshake, chunk by chunk, in wire order.
+    t.feed(TlsDir::kServer, std::span(s.server).subspan(cert + 700, s.server_records.at(5) - cert - 700));
+    EXPECT_FALSE(t.server.buffer_in_use());
+    t.feed(TlsDir::kClient, std::span(s.client).subspan(s.client_records[1], s.client_records[6] - s.client_records[1]));
+    t.feed(TlsDir::kServer, std::span(s.server).subspan(s.server_records.at(5), s.server_records.at(8) -
+                                                                                   s.server_records.at(5)));
+    ASSERT_TRUE(t.client.encrypted() && t.server.encrypted());
+    // Both sides encrypted: give the buffers back; the rest still parses.
+    EXPECT_TRUE(t.client.set_buffer({}));
+    EXPECT_TRUE(t.server.set_buffer({}));
+    t.feed(TlsDir::kClient, std::span(s.client).subspan(s.client_records[6]));
+    t.feed(TlsDir::kServer, std::span(s.server).subspan(s.server_records.at(8)));
+    t.end();
+    EXPECT_TRUE(t.rec.anomalies.empty());
+    EXPECT_EQ(t.rec.app.size(), 2u);
+    EXPECT_EQ(t.rec.enc_alerts.size(), 2u);
+    EXPECT_EQ(t.session.history.view(), "CsxkrnXGYIFtifDEde");  // the client's rest was fed first
 }
 
 // ---- history --------------------------------------------------------------------

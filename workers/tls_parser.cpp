@@ -314,7 +314,6 @@ bool plausible_header(const uint8_t* p) {
     switch (type) {
         case tls::kChangeCipherSpec: return len == 1 || len >= 17;   // clear, or encrypted (renegotiation)
         case tls::kAlert: return len == 2 || (len >= 17 && len <= 512);
-        case tls::kHandshake: return len >= tls::kHandshakeHeaderLength;
     }
     return true;
 }
@@ -484,9 +483,11 @@ TlsParsed<TlsServerHello> parse_server_hello(std::span<const uint8_t> body) {
     TlsServerHello h;
     h.legacy_version = r.u16();
     h.random = r.bytes(32);
-    h.session_id = r.vec8();
+    // TLS 1.3 drafts before 22 had no session id and no compression method.
+    const bool old_draft = (h.legacy_version & 0xff00) == 0x7f00 && (h.legacy_version & 0xff) < 22;
+    if (!old_draft) h.session_id = r.vec8();
     h.cipher_suite = r.u16();
-    h.compression_method = r.u8();
+    if (!old_draft) h.compression_method = r.u8();
     if (r.bad || h.session_id.size() > 32) return invalid<TlsServerHello>(TlsAnomalyKind::kMalformedHandshake, r.pos);
     const size_t ext_at = r.pos;
     if (!read_extension_block(r, &h.extensions))

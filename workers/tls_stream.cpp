@@ -28,10 +28,11 @@ char letter_for(uint8_t hs_type) {
 // Mid-stream, is the start of a handshake record a cleartext message header?
 // An encrypted Finished is a short record (under 128 bytes) starting with an
 // explicit nonce or ciphertext: random bytes would have to name a known type
-// and a length that fits the record. Only long records may hold the first
-// fragment of a longer message.
+// and a length that fits the record. Only long records, or hellos (never
+// encrypted, sometimes fragmented), may hold the first fragment of a longer message.
 bool plausible_clear_handshake(const TlsHandshakeHeader& h, uint32_t record_length) {
-    if (h.length + tls::kHandshakeHeaderLength > record_length && record_length < 512) return false;
+    const bool hello = h.type == tls::kClientHello || h.type == tls::kServerHello;
+    if (h.length + tls::kHandshakeHeaderLength > record_length && record_length < 512 && !hello) return false;
     switch (h.type) {
         case tls::kClientHello:
         case tls::kServerHello:
@@ -213,6 +214,11 @@ void TlsStream::finish_record(TlsVisitor& v) {
         case Body::kHandshake:
             // A message may go on in the next record; one whose framing a gap broke does not.
             if (hs_skip_record_) reset_handshake();
+            if (peek_) {
+                // Shorter than a message header: too short to be encrypted.
+                peek_ = false;
+                unsure_ = false;
+            }
             break;
         case Body::kEncHandshake: {
             TlsEncryptedHandshake e;

@@ -132,6 +132,19 @@ public:
     // The visitor may call this from a callback: nothing more is parsed.
     void stop() { mode_ = Mode::kStopped; }
 
+    // The buffer holds bytes only for a handshake message split across chunks
+    // or records, or while resynchronising.
+    bool buffer_in_use() const { return hs_have_ > 0 || (mode_ == Mode::kHunting && hunt_len_ > 0); }
+    // Swap the lent buffer when it is not in use, e.g. give it back to the pool
+    // (empty span) once both sides are encrypted: an encrypted direction never
+    // buffers again (later cleartext handshake messages or a resync would then
+    // count as too large / fail). False, and nothing changes, while in use.
+    bool set_buffer(std::span<uint8_t> buffer) {
+        if (buffer_in_use()) return false;
+        buf_ = buffer;
+        return true;
+    }
+
     bool stopped() const { return mode_ == Mode::kStopped; }
     bool resynchronising() const { return mode_ == Mode::kHunting; }
     bool encrypted() const { return enc_; }  // TLS <= 1.2: this side sent ChangeCipherSpec
