@@ -104,11 +104,18 @@ TlsDir TlsTracker::onprem_side(const Flow& f, const TlsAnalyzer& a) const {
         default: break;
     }
     // No local network says which side is on-prem: the side whose certificate
-    // or SNI names the Webex cloud is the cloud.
+    // or SNI names the Webex cloud is the cloud; failing that, a server whose
+    // certificate does not is the Expressway-E.
     const TlsFacts& x = a.facts();
-    const auto& label = shared_ ? shared_->labels.cloud_identity : std::nullopt;
-    if (shared_ && shared_->rules && label && shared_->rules->has_label(x.side[0].leaf_tags, *label))
-        return TlsDir::kServer;
+    const TlsLabels none;
+    const TlsLabels& l = shared_ ? shared_->labels : none;
+    const RuleSet* rules = shared_ ? shared_->rules.get() : nullptr;
+    auto cloud = [&](const MatchSet& m) { return rules && l.cloud_identity && rules->has_label(m, *l.cloud_identity); };
+    const TlsSideFacts &cl = x.side[0], &sv = x.side[1];
+    if (cloud(sv.leaf_tags)) return TlsDir::kClient;
+    if (cloud(cl.leaf_tags)) return TlsDir::kServer;
+    if (cloud(x.sni_tags)) return TlsDir::kClient;
+    if (sv.chain_checked && !sv.chain.certs.empty()) return TlsDir::kServer;
     return TlsDir::kClient;
 }
 
