@@ -12,11 +12,12 @@
 #include "pipeline/packet_view.h"
 #include "tools/gen/packet_builder.h"
 
-// The file is laid out bottom-up: time, randomness and byte writers; the hosts
-// and the tap (Timeline); the connection models (TCP with its conversation
-// scripts, UDP, DNS messages); payloads and traffic mixes for the background;
-// then the scenarios and the registry. Adding a scenario is one function that
-// writes into a Timeline plus one line in kScenarios.
+// Time, randomness, the hosts, the tap (Timeline) and the TCP connection model
+// are in scenarios.h, shared with tls_scenarios.cpp. This file is laid out
+// bottom-up: byte writers; the conversation scripts, UDP and DNS messages;
+// payloads and traffic mixes for the background; then the TCP scenarios and
+// the registry (which also lists tls_scenarios()). Adding a scenario is one
+// function that writes into a Timeline plus one line in kScenarios.
 
 namespace cs::gen {
 
