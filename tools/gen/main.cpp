@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
 
     if (list) {
         for (const cs::gen::Scenario& s : cs::gen::all_scenarios())
-            std::printf("%-24s %.*s\n", std::string(s.name).c_str(), int(s.description.size()), s.description.data());
+            std::printf("%-28s %.*s\n", std::string(s.name).c_str(), int(s.description.size()), s.description.data());
         return 0;
     }
     if (name.empty()) return usage_error("--scenario NAME or --list is required");
