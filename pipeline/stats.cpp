@@ -23,6 +23,14 @@ RunStats collect_stats(const RunState& rs, const Runtime& rt, const CorrelatorCo
     for (const WorkerSlot& w : *rs.workers) {
         WorkerSlot::Snapshot snap = seqlock_read(w.snap_version, w.snap);
         add_engine(s.engine, snap.engine);
+        const TlsCounters& t = snap.tls;
+        s.tls.connections += t.connections; s.tls.not_tls += t.not_tls;
+        s.tls.analyzers_exhausted += t.analyzers_exhausted; s.tls.verdicts += t.verdicts;
+        s.tls.incidents_dropped += t.incidents_dropped;
+        const ReassemblyCounters& r = snap.reassembly;
+        s.reassembly.bytes_delivered += r.bytes_delivered; s.reassembly.gaps += r.gaps;
+        s.reassembly.gap_bytes += r.gap_bytes; s.reassembly.overlaps += r.overlaps;
+        s.reassembly.differing_overlaps += r.differing_overlaps; s.reassembly.bytes_dropped_cap += r.bytes_dropped_cap;
         s.rx.add(snap.rx);
         s.live_flows += snap.live_flows;
     }
@@ -69,11 +77,23 @@ std::string render_stats_json(const RunStats& s, uint64_t ts_ns, bool final) {
     num("tcp_connections", s.engine.tcp_connections); num("tcp_established", s.engine.tcp_established);
     num("syn_pending_at_end", s.engine.syn_pending_at_end);
     w.EndObject();
+    w.Key("tls"); w.StartObject();
+    num("connections", s.tls.connections); num("not_tls", s.tls.not_tls);
+    num("analyzers_exhausted", s.tls.analyzers_exhausted); num("verdicts", s.tls.verdicts);
+    num("published", s.correlator.tls_published); num("folded", s.correlator.tls_folded);
+    num("ok_suppressed", s.correlator.tls_ok_suppressed); num("forged_resets", s.correlator.forged_resets);
+    w.EndObject();
+    w.Key("reassembly"); w.StartObject();
+    num("bytes_delivered", s.reassembly.bytes_delivered); num("gaps", s.reassembly.gaps);
+    num("gap_bytes", s.reassembly.gap_bytes); num("overlaps", s.reassembly.overlaps);
+    num("differing_overlaps", s.reassembly.differing_overlaps); num("bytes_dropped_cap", s.reassembly.bytes_dropped_cap);
+    w.EndObject();
     w.Key("events"); w.StartObject();
     num("published", s.publisher.events);
     num("failed_connections", s.engine.facts); num("attempts", s.correlator.attempts);
     num("attempts_folded", s.correlator.attempts_folded); num("fold_summaries", s.correlator.fold_summaries);
-    num("dropped_worker_ring", s.engine.facts_dropped); num("dropped_correlator", s.correlator.facts_dropped);
+    num("dropped_worker_ring", s.engine.facts_dropped + s.tls.incidents_dropped);
+    num("dropped_correlator", s.correlator.facts_dropped);
     num("dropped_zmq", s.publisher.dropped_zmq); num("dropped_file", s.publisher.dropped_file);
     w.Key("by_code"); w.StartObject();
     for (const auto& [code, n] : s.publisher.events_by_code) num(code.c_str(), n);
@@ -104,6 +124,10 @@ void print_summary(FILE* out, const RunStats& s) {
     fprintf(out, "  flows: created %llu, expired %llu, live at end %llu; tcp connections %llu, established %llu\n",
             u(s.engine.flows_created), u(s.engine.flows_expired), u(s.live_flows), u(s.engine.tcp_connections),
             u(s.engine.tcp_established));
+    fprintf(out, "  tls: %llu connections (%llu not TLS, %llu without an analyzer), %llu verdicts; reassembly %llu bytes, "
+                 "%llu gaps, %llu differing overlaps\n",
+            u(s.tls.connections), u(s.tls.not_tls), u(s.tls.analyzers_exhausted), u(s.tls.verdicts),
+            u(s.reassembly.bytes_delivered), u(s.reassembly.gaps), u(s.reassembly.differing_overlaps));
     fprintf(out, "  events: %llu published (failed connections %llu, attempts %llu, folded %llu into %llu summaries)\n",
             u(s.publisher.events), u(s.engine.facts), u(s.correlator.attempts), u(s.correlator.attempts_folded),
             u(s.correlator.fold_summaries));

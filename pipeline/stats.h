@@ -30,6 +30,8 @@ struct RunStats {
     uint64_t live_flows = 0;
     unsigned workers = 0;
     bool rss_mode = false;
+    TlsCounters tls;
+    ReassemblyCounters reassembly;
     CorrelatorCounters correlator;
     PublisherCounters publisher;
     PortCounters ports;

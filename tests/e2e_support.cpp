@@ -88,6 +88,16 @@ std::string generate(const std::string& scenario, unsigned seed) {
     return path;
 }
 
+std::pair<std::string, std::string> generate_two(const std::string& scenario, unsigned seed) {
+    const std::string base = temp_dir() + "/" + scenario + "-" + std::to_string(seed);
+    std::pair<std::string, std::string> out{base + "-outside.pcap", base + "-inside.pcap"};
+    if (access(out.first.c_str(), R_OK) == 0) return out;
+    RunResult r = run({env_or_die("CALLSENTRY_GEN"), "--scenario", scenario, "--out", out.first, "--out-inside",
+                       out.second, "--seed", std::to_string(seed)});
+    if (r.exit_code != 0) throw std::runtime_error("callsentry-gen " + scenario + " failed: " + r.err);
+    return out;
+}
+
 std::string slurp(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
     std::stringstream ss;

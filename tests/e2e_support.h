@@ -29,6 +29,8 @@ struct Child {
 std::string env_or_die(const char* name);
 std::string temp_dir();                                   // one per test process
 std::string generate(const std::string& scenario, unsigned seed = 1);  // -> pcap path
+// A two-vantage scenario: {outside pcap, inside pcap}.
+std::pair<std::string, std::string> generate_two(const std::string& scenario, unsigned seed = 1);
 std::string slurp(const std::string& path);
 std::vector<std::string> lines_of(const std::string& text);
 

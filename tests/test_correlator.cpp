@@ -7,6 +7,7 @@
 
 #include "workers/attempt_correlator.h"
 #include "workers/tcp_event_log.h"
+#include "workers/tls_event_log.h"
 
 using namespace cs;
 
@@ -45,7 +46,35 @@ struct Recorder : IncidentSink {
         folds.push_back(s);
         out.push_back(render_fold(s, ctx).json);
     }
+    std::vector<FailureCode> tls;
+    std::vector<IncidentFold> tls_folds;
+    void tls_incident(const TlsIncident& i) override {
+        tls.push_back(i.verdict.code);
+        out.push_back(render_tls_incident(i, ctx).json);
+    }
+    void tls_folded(const IncidentFold& f) override {
+        tls_folds.push_back(f);
+        out.push_back(render_tls_fold(f, ctx).json);
+    }
 };
+
+std::unique_ptr<TlsIncident> tls_incident(FailureCode code, uint16_t cport, uint64_t start, uint8_t leaf_byte = 1) {
+    auto i = std::make_unique<TlsIncident>();
+    i->verdict.code = code;
+    i->verdict.onprem = TlsDir::kServer;
+    i->direction = Direction::kInbound;
+    i->client_ip = *IpAddr::parse("146.20.193.45");
+    i->server_ip = *IpAddr::parse("64.102.241.236");
+    i->client_port = cport;
+    i->server_port = 5062;
+    i->tcp.first_ns = start;
+    i->decided_ns = start + 80000000;
+    i->facts.session = &i->session;
+    CertSummary leaf;
+    leaf.sha256.fill(leaf_byte);
+    i->facts.side[0].chain.certs = {leaf};
+    return i;
+}
 
 Config cfg_default() {
     Config c;
@@ -154,4 +183,35 @@ TEST(AttemptCorrelator, OutputDoesNotDependOnArrivalOrderOrWatermarkSteps) {
     const auto reference = run(1);
     EXPECT_GE(reference.size(), 3u);
     for (unsigned seed = 2; seed < 12; ++seed) EXPECT_EQ(run(seed), reference) << "seed " << seed;
+}
+
+TEST(AttemptCorrelator, TlsVerdictsFoldAndTlsOkIsPacedPerChain) {
+    Config cfg = cfg_default();
+    cfg.tls.ok_interval_s = 600;
+    Recorder r;
+    AttemptCorrelator c(cfg, r);
+    // Ten refusals a minute apart: one event now, one summary of nine at the window's end.
+    for (int i = 0; i < 10; ++i) c.push(tls_incident(FailureCode::kTlsUntrustedCloudCa, uint16_t(40000 + i), kT0 + i * 30 * kSec));
+    // Healthy handshakes: two chains, each published once in the interval.
+    for (int i = 0; i < 6; ++i) c.push(tls_incident(FailureCode::kTlsOk, uint16_t(41000 + i), kT0 + i * kSec, uint8_t(1 + i % 2)));
+    c.advance(kT0 + 100 * kSec);
+    EXPECT_EQ(std::count(r.tls.begin(), r.tls.end(), FailureCode::kTlsUntrustedCloudCa), 1);
+    EXPECT_EQ(std::count(r.tls.begin(), r.tls.end(), FailureCode::kTlsOk), 2);
+    c.advance(UINT64_MAX);
+    ASSERT_EQ(r.tls_folds.size(), 3u);
+    uint32_t refusals = 0, oks = 0;
+    for (const auto& f : r.tls_folds) (f.key.base.code == FailureCode::kTlsOk ? oks : refusals) += f.count;
+    EXPECT_EQ(refusals, 9u);
+    EXPECT_EQ(oks, 4u);
+    EXPECT_EQ(c.counters().tls_folded, 13u);
+
+    Config quiet = cfg_default();
+    quiet.emit_ok_events = false;
+    Recorder q;
+    AttemptCorrelator cq(quiet, q);
+    cq.push(tls_incident(FailureCode::kTlsOk, 42000, kT0));
+    cq.push(tls_incident(FailureCode::kTlsDefaultCert, 42001, kT0));
+    cq.advance(UINT64_MAX);
+    EXPECT_EQ(q.tls, std::vector<FailureCode>{FailureCode::kTlsDefaultCert});
+    EXPECT_EQ(cq.counters().tls_ok_suppressed, 1u);
 }

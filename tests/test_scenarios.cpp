@@ -209,6 +209,7 @@ TEST_P(EveryScenario, OtherSeedChangesIsnsButNotTimingsOrSizes) {
 // connections carry IP-ID 0), and no TSecr echoes a value the peer's clock
 // had not reached yet.
 TEST_P(EveryScenario, HostsKeepOneTtlOneTimestampClockAndSocketIpIds) {
+    if (cs::gen::find_scenario(GetParam())->forges_packets) GTEST_SKIP() << "forges packets in a host's name on purpose";
     std::vector<Frame> frames = generate(GetParam());
     std::vector<Pkt> pkts = decode_all(frames);
     std::map<cs::IpAddr, uint8_t> ttl;
@@ -231,7 +232,7 @@ TEST_P(EveryScenario, HostsKeepOneTtlOneTimestampClockAndSocketIpIds) {
     std::map<Dir, uint16_t> last_id;
     for (const Pkt& p : pkts) {
         if (p.v.ip_version != 4) continue;
-        if (p.syn_ack() || (p.rst() && p.v.seq == 0)) {
+        if (p.syn_ack() || (p.rst() && (p.v.seq == 0 || !(p.v.tcp_flags & cs::kAck)))) {
             EXPECT_EQ(p.v.ip_id, 0);
             continue;
         }
