@@ -6,6 +6,8 @@
 
 #include <map>
 
+#include "tests/tls_expected_verdicts.h"
+
 #include "tests/e2e_support.h"
 
 using namespace e2e;
@@ -31,18 +33,7 @@ Events run_on(const std::vector<std::string>& extra, const std::string& name, un
 }  // namespace
 
 TEST(Tls, EachFailureOfTheGuideYieldsExactlyItsCode) {
-    const std::map<std::string, std::vector<std::string>> expected = {
-        {"tls-healthy", {"TLS_OK", "TLS_OK"}},
-        {"tls-untrusted-cloud-ca", {"TLS_UNTRUSTED_CLOUD_CA"}},
-        {"tls-identity-rejected", {"TLS_IDENTITY_REJECTED"}},
-        {"tls-cloud-identity-missing", {"TLS_CLOUD_IDENTITY_MISSING"}},
-        {"tls-incomplete-chain", {"TLS_INCOMPLETE_CHAIN"}},
-        {"tls-cert-rejected-by-cloud", {"TLS_CERT_REJECTED_BY_CLOUD"}},
-        {"tls-default-cert", {"TLS_DEFAULT_CERT"}},
-        {"tls-midpath-reset", {"TLS_MIDPATH_RESET"}},
-        {"tls-handshake-stalled", {"TLS_HANDSHAKE_STALLED"}},
-        {"tls13-failed", {"TLS13_HANDSHAKE_FAILED"}},
-    };
+    const auto& expected = kTlsScenarioVerdicts;
     for (const auto& [scenario, want] : expected) {
         Events ev = run_on({"--pcap", generate(scenario)}, scenario);
         EXPECT_EQ(codes(ev), want) << scenario;

@@ -1,5 +1,7 @@
 #include "tools/gen/packet_builder.h"
 
+#include "tools/gen/byte_writer.h"
+
 #include <stdexcept>
 
 namespace cs::gen {
@@ -10,15 +12,6 @@ constexpr uint8_t kProtoTcp = 6;
 constexpr uint8_t kProtoUdp = 17;
 constexpr size_t kEthMinFrame = 60;  // 64 on the wire minus the FCS the capture does not keep
 
-void put8(std::vector<uint8_t>& v, uint8_t x) { v.push_back(x); }
-void put16(std::vector<uint8_t>& v, uint16_t x) {
-    v.push_back(uint8_t(x >> 8));
-    v.push_back(uint8_t(x));
-}
-void put32(std::vector<uint8_t>& v, uint32_t x) {
-    put16(v, uint16_t(x >> 16));
-    put16(v, uint16_t(x));
-}
 void set16(std::vector<uint8_t>& v, size_t at, uint16_t x) {
     v[at] = uint8_t(x >> 8);
     v[at + 1] = uint8_t(x);

@@ -1,5 +1,7 @@
 #include "tools/gen/scenarios.h"
 
+#include "tools/gen/byte_writer.h"
+
 #include <algorithm>
 #include <array>
 #include <map>
@@ -23,22 +25,6 @@ namespace cs::gen {
 
 namespace {
 
-// ---------------------------------------------------------------------------
-// Big-endian writers for the hand-built messages (DNS, TLS, NTP).
-
-void put8(std::vector<uint8_t>& v, uint8_t x) { v.push_back(x); }
-void put16(std::vector<uint8_t>& v, uint16_t x) {
-    v.push_back(uint8_t(x >> 8));
-    v.push_back(uint8_t(x));
-}
-void put24(std::vector<uint8_t>& v, uint32_t x) {
-    put8(v, uint8_t(x >> 16));
-    put16(v, uint16_t(x));
-}
-void put32(std::vector<uint8_t>& v, uint32_t x) {
-    put16(v, uint16_t(x >> 16));
-    put16(v, uint16_t(x));
-}
 
 
 // What an application write carries: a function that makes `bytes` bytes of
