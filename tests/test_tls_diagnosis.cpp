@@ -103,6 +103,14 @@ TEST(TlsDiagnosis, TheCloudsRefusalIsSplitByTheOnPremChain) {
     self.leaf(TlsDir::kServer, {}, true, 1, Completion::kSelfSignedRoot);
     self.alert(TlsDir::kClient, 46);
     EXPECT_EQ(self.code(), FailureCode::kTlsDefaultCert);
+
+    Case own;  // ... unless it names one of the organisation's verified domains
+    own.settings.verified_domains = {"ciscotac.net"};
+    own.leaf(TlsDir::kServer, {"amer-expressway01.ciscotac.net"}, true, 1, Completion::kSelfSignedRoot);
+    own.alert(TlsDir::kClient, 46);
+    EXPECT_EQ(own.code(), FailureCode::kTlsCertRejectedByCloud);
+    own.settings.verified_domains = {"tac.net"};  // a suffix that is not a label boundary does not count
+    EXPECT_EQ(own.code(), FailureCode::kTlsDefaultCert);
 }
 
 TEST(TlsDiagnosis, OtherAlertsAreNamedNotGuessed) {

@@ -111,9 +111,24 @@ bool leaf_has_expected_identity(const TlsSideFacts& s, const TlsSettings& settin
     return false;
 }
 
+bool leaf_has_verified_domain(const TlsSideFacts& s, const TlsSettings& settings) {
+    if (s.chain.certs.empty() || !s.chain.certs.front().ok()) return false;
+    for (const auto& san : s.chain.certs.front().san_dns)
+        for (const auto& domain : settings.verified_domains) {
+            // The domain itself, or a name under it.
+            if (san.size() == domain.size() && dns_name_matches(san, domain)) return true;
+            if (san.size() > domain.size() + 1 && san[san.size() - domain.size() - 1] == '.' &&
+                dns_name_matches(san.substr(san.size() - domain.size()), domain))
+                return true;
+        }
+    return false;
+}
+
 bool leaf_is_default_cert(const TlsSideFacts& s, const TlsDiagnosisInput& in) {
     if (s.chain.certs.empty() || !s.chain.certs.front().ok()) return false;
-    return s.chain.certs.front().self_signed || has_label(in, s.leaf_tags, in.labels.default_cert);
+    const bool looks_default = s.chain.certs.front().self_signed || has_label(in, s.leaf_tags, in.labels.default_cert);
+    // A self-signed certificate that names a verified domain was put there on purpose.
+    return looks_default && !leaf_has_verified_domain(s, *in.settings);
 }
 
 std::optional<TlsVerdict> diagnose_tls(const TlsDiagnosisInput& in) {

@@ -54,8 +54,11 @@ std::optional<TlsVerdict> diagnose_tls(const TlsDiagnosisInput& in);
 // Does this side's leaf certificate carry one of the expected identities
 // (tls.expected_identities, RFC 6125 matching)?
 bool leaf_has_expected_identity(const TlsSideFacts& s, const TlsSettings& settings);
+// Does a SAN of this side's leaf lie in one of the organisation's verified domains?
+bool leaf_has_verified_domain(const TlsSideFacts& s, const TlsSettings& settings);
 // Is this side's leaf the Expressway default certificate (self-signed, or a
-// "Temporary Certificate"/"Temporary CA" marker from the rules)?
+// "Temporary Certificate"/"Temporary CA" marker from the rules) with no SAN in
+// a verified domain?
 bool leaf_is_default_cert(const TlsSideFacts& s, const TlsDiagnosisInput& in);
 
 }  // namespace cs
