@@ -44,7 +44,7 @@ echo "== unit tests under ASan + UBSan (clang), and the fuzz targets"
 fuzzers=()
 for src in tests/fuzz/fuzz_*.cpp; do fuzzers+=("tests/$(basename "$src" .cpp)"); done
 if ninja -C build-san $(targets_of build-san unit) "${fuzzers[@]}" >/dev/null; then
-  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/ubsan.supp ASAN_OPTIONS=detect_leaks=1 \
     meson test -C build-san --no-rebuild --suite unit --print-errorlogs --num-processes 2
   count build-san
   for f in "${fuzzers[@]}"; do
