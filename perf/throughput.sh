@@ -19,14 +19,15 @@ pcap=${PCAP:-/tmp/callsentry-perf-mix-$file_packets.pcap}
 command -v dpdk-testpmd >/dev/null || { echo "dpdk-testpmd missing (apt-get install dpdk-dev)" >&2; exit 1; }
 [ -f "$pcap" ] || "$build/callsentry-gen" --scenario perf-mix --packets "$file_packets" --out "$pcap" >/dev/null
 mbufs=$((file_packets + file_packets / 2 + 16384))
-mem=$((mbufs * 2600 / 1048576 + 512))
+mem=$((mbufs * 3072 / 1048576 + 1024))
 
 testpmd_pps() {  # median of testpmd's per-second Rx-pps, after it warmed up
   local seconds=$(( count / 3000000 + 6 ))
-  (sleep "$seconds"; echo) | dpdk-testpmd --no-huge --no-shconf -m "$mem" -l 0-1 --no-pci --no-telemetry \
+  # With --stats-period testpmd runs until a signal.
+  { timeout -s INT "$seconds" dpdk-testpmd --no-huge --no-shconf -m "$mem" -l 0-1 --no-pci --no-telemetry \
       --vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1" -- --forward-mode=rxonly \
-      --total-num-mbufs="$mbufs" --stats-period 1 2>/dev/null |
-    awk '/Rx-pps:/ && $2 > 0 {v[n++]=$2} END {asort(v); print v[int((n+1)/2)]}'
+      --total-num-mbufs="$mbufs" --stats-period 1 2>/dev/null || true; } |
+    awk '/Rx-pps:/ && $2 > 0 {print $2}' | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'
 }
 callsentry_pps() {
   "$build/callsentry" --pcap "$pcap" --pcap-loop --max-packets "$count" --no-zmq --workers "$workers" \

@@ -42,8 +42,10 @@ std::vector<std::string> eal_argv(const Config& cfg, const std::vector<PcapFileF
     const bool user_huge = has_arg(cfg.eal_args, "--huge-dir") || has_arg(cfg.eal_args, "--socket-mem");
     if (!user_huge) a.push_back("--no-huge");
     if (!user_mem) {
-        // Each mbuf takes its data room, headroom, header and our private view.
-        uint64_t mb = pool_mbufs * (RTE_MBUF_DEFAULT_BUF_SIZE + 256 + sizeof(PacketView)) / (1 << 20) + 256;
+        // Each mbuf takes its data room, headroom, header, our private view and
+        // the mempool's own header and alignment: about 3 KiB; plus room for
+        // rings, the PMDs and EAL itself.
+        uint64_t mb = pool_mbufs * 3072 / (1 << 20) + 512;
         a.push_back("-m");
         a.push_back(std::to_string(mb));
     }

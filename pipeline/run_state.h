@@ -51,8 +51,9 @@ struct alignas(64) WorkerSlot {
 struct RunState {
     std::atomic<bool> stop{false};        // SIGINT/SIGTERM or --max-packets reached
     std::atomic<bool> input_done{false};  // rx has delivered everything it will
-    std::atomic<uint64_t> rx_clock{0};    // packet time of the last packet handed to a worker
-    std::atomic<uint64_t> total_packets{0};
+    // Written by rx every burst, read by idle workers: a cache line of its own.
+    alignas(64) std::atomic<uint64_t> rx_clock{0};  // packet time of the last packet handed to a worker
+    alignas(64) std::atomic<uint64_t> total_packets{0};
     std::vector<WorkerSlot>* workers = nullptr;
     // Ring mode: the rx stage's counters, published now and then (seqlock).
     std::atomic<uint64_t> rx_snap_version{0};
