@@ -38,7 +38,17 @@ struct CatalogEntry {
     std::string_view candidate_causes_inbound[3];
     std::string_view candidate_causes_outbound[3];
     std::string_view remediation_inbound;
-    std::string_view remediation_outbound;
+    std::string_view remediation_outbound;  // empty fields of the outbound side: same as inbound
+
+    std::string_view guide(bool inbound) const {
+        return inbound || guide_outbound.empty() ? guide_inbound : guide_outbound;
+    }
+    const std::string_view* candidate_causes(bool inbound) const {
+        return inbound || candidate_causes_outbound[0].empty() ? candidate_causes_inbound : candidate_causes_outbound;
+    }
+    std::string_view remediation(bool inbound) const {
+        return inbound || remediation_outbound.empty() ? remediation_inbound : remediation_outbound;
+    }
 };
 
 const CatalogEntry& catalog_entry(FailureCode code);

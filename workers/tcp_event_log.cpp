@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "pipeline/ecs_json.h"
+#include "workers/catalog_json.h"
 
 namespace cs {
 
@@ -167,24 +168,6 @@ void write_header(JsonWriter& w, const AttemptKey& k, const ConnFact& first, uin
     w.EndObject();
 }
 
-void write_guidance(JsonWriter& w, const AttemptKey& k, const std::vector<std::string>& evidence) {
-    const CatalogEntry& e = catalog_entry(k.code);
-    const bool in = k.direction == Direction::kInbound;
-    w.Key("failure"); w.String(e.name.data(), e.name.size());
-    auto guide = in ? e.guide_inbound : e.guide_outbound;
-    w.Key("guide"); w.String(guide.data(), guide.size());
-    w.Key("evidence");
-    w.StartArray();
-    for (const auto& line : evidence) w.String(line.c_str());
-    w.EndArray();
-    w.Key("candidate_causes");
-    w.StartArray();
-    for (auto c : in ? e.candidate_causes_inbound : e.candidate_causes_outbound)
-        if (!c.empty()) w.String(c.data(), c.size());
-    w.EndArray();
-    auto fix = in ? e.remediation_inbound : e.remediation_outbound;
-    w.Key("remediation"); w.String(fix.data(), fix.size());
-}
 
 void write_connections(JsonWriter& w, const std::vector<ConnFact>& conns, uint32_t total, uint64_t t0) {
     w.Key("connections");
@@ -225,7 +208,7 @@ RenderedEvent render_attempt(const FailedAttempt& a, const EventContext& ctx) {
                  a.first_ns, end, ctx);
     w.Key("callsentry");
     w.StartObject();
-    write_guidance(w, a.key, evidence);
+    write_guidance(w, a.key.code, a.key.direction == Direction::kInbound, evidence);
     w.Key("attempt");
     w.StartObject();
     write_connections(w, a.connections, a.connections_total, a.first_ns);
@@ -253,7 +236,7 @@ RenderedEvent render_fold(const FoldSummary& s, const EventContext& ctx) {
     write_header(w, s.key, first, s.window_end_ns, "folded", reason, s.first_ns, last_packet_ns(s.connections), ctx);
     w.Key("callsentry");
     w.StartObject();
-    write_guidance(w, s.key, evidence);
+    write_guidance(w, s.key.code, s.key.direction == Direction::kInbound, evidence);
     w.Key("fold");
     w.StartObject();
     w.Key("attempts"); w.Uint(s.attempts);

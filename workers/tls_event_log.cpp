@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "pipeline/ecs_json.h"
+#include "workers/catalog_json.h"
 
 namespace cs {
 
@@ -159,22 +160,6 @@ std::vector<std::string> full_evidence(const TlsIncident& i, const EventContext&
     return out;
 }
 
-void write_guidance(JsonWriter& w, FailureCode code, Direction dir, const std::vector<std::string>& evidence) {
-    const CatalogEntry& e = catalog_entry(code);
-    const bool in = dir == Direction::kInbound;
-    w.Key("failure"); w.String(e.name.data(), e.name.size());
-    auto guide = in ? e.guide_inbound : e.guide_outbound;
-    w.Key("guide"); w.String(guide.data(), guide.size());
-    w.Key("evidence"); w.StartArray();
-    for (const auto& l : evidence) w.String(l.c_str());
-    w.EndArray();
-    w.Key("candidate_causes"); w.StartArray();
-    for (auto c : in ? e.candidate_causes_inbound : e.candidate_causes_outbound)
-        if (!c.empty()) w.String(c.data(), c.size());
-    w.EndArray();
-    auto fix = in ? e.remediation_inbound : e.remediation_outbound;
-    w.Key("remediation"); w.String(fix.data(), fix.size());
-}
 
 void write_header(JsonWriter& w, FailureCode code, const char* action, const std::string& reason, uint64_t ts,
                   uint64_t end, uint16_t vantage, const EventContext& ctx) {
@@ -254,7 +239,7 @@ RenderedEvent render_tls_incident(const TlsIncident& i, const EventContext& ctx)
     w.EndObject();
 
     w.Key("callsentry"); w.StartObject();
-    write_guidance(w, code, i.direction, code == FailureCode::kTlsOk ? std::vector<std::string>{} : full_evidence(i, ctx));
+    write_guidance(w, code, i.direction == Direction::kInbound, code == FailureCode::kTlsOk ? std::vector<std::string>{} : full_evidence(i, ctx));
     w.Key("handshake"); w.StartObject();
     w.Key("onprem_side"); w.String(i.verdict.onprem == TlsDir::kClient ? "client" : "server");
     const TlsAt& hello = f.of(TlsDir::kClient).hello;
@@ -308,7 +293,7 @@ RenderedEvent render_tls_fold(const IncidentFold& f, const EventContext& ctx) {
     w.Key("direction"); w.String(direction_name(f.key.base.direction));
     w.EndObject();
     w.Key("callsentry"); w.StartObject();
-    write_guidance(w, code, f.key.base.direction, {});
+    write_guidance(w, code, f.key.base.direction == Direction::kInbound, {});
     w.Key("fold"); w.StartObject();
     w.Key("count"); w.Uint(f.count);
     w.Key("first"); w.String(iso8601_ms(f.first_ns).c_str());
