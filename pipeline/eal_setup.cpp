@@ -168,7 +168,7 @@ bool setup_runtime(const Config& cfg, Runtime* rt, std::string* error) {
     }
 
     rt->pool = rte_pktmbuf_pool_create("callsentry_mbufs", unsigned(pool_mbufs), kPoolCache,
-                                       uint16_t(RTE_ALIGN(sizeof(PacketView), RTE_MBUF_PRIV_ALIGN)),
+                                       uint16_t(RTE_ALIGN(sizeof(PacketView), RTE_CACHE_LINE_SIZE)),
                                        RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
     if (!rt->pool) {
         *error = "cannot create the mbuf pool (" + std::to_string(pool_mbufs) + " mbufs): " + rte_strerror(rte_errno);

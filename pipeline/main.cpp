@@ -7,6 +7,9 @@
 #include <rte_lcore.h>
 #include <rte_ring.h>
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -114,6 +117,14 @@ int main(int argc, char** argv) {
             rt.ports.size() == 1 ? "" : "s", slots.size(), slots.size() == 1 ? "" : "s", rt.rss_mode ? "rss" : "ring");
     PublisherResult result;
     std::thread publisher([&] { result = run_publisher(cfg, rt, rs, ctx, sinks, wall_start); });
+    // EAL pinned the main thread to the rx lcore's CPU and the publisher
+    // inherited it: let it run wherever the scheduler finds room instead.
+    {
+        cpu_set_t all;
+        CPU_ZERO(&all);
+        for (unsigned c = 0; c < std::thread::hardware_concurrency(); ++c) CPU_SET(c, &all);
+        pthread_setaffinity_np(publisher.native_handle(), sizeof all, &all);
+    }
 
     RxCounters rx;
     if (!rt.rss_mode) {
