@@ -21,6 +21,8 @@
 #include <CLI/CLI.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "signatures/rules.h"  // read_small_file
+
 namespace cs {
 
 namespace {
@@ -233,33 +235,6 @@ bool check_readable(const std::string& where, const std::string& path, std::stri
 
 // ---- the YAML file
 
-bool read_file(const std::string& path, std::string& out, std::string& why) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return why = std::strerror(errno), false;
-    struct stat st;
-    if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        why = std::strerror(S_ISDIR(st.st_mode) ? EISDIR : errno);
-        ::close(fd);
-        return false;
-    }
-    char buf[8192];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            why = std::strerror(errno);
-            break;
-        }
-        if (n == 0) break;
-        out.append(buf, size_t(n));
-        if (out.size() > kMaxConfigBytes) {
-            why = "larger than 1 MiB, not a config file";
-            break;
-        }
-    }
-    ::close(fd);
-    return why.empty();
-}
 
 class FileLoader {
 public:
@@ -268,7 +243,7 @@ public:
 
     bool load() {
         std::string text, why;
-        if (!read_file(path_, text, why)) return fail(error_, "config " + path_, "cannot read: " + why);
+        if (!read_small_file(path_, kMaxConfigBytes, text, why)) return fail(error_, "config " + path_, "cannot read: " + why);
         YAML::Node root;
         try {
             root = YAML::Load(text);

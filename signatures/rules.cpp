@@ -519,7 +519,7 @@ bool read_small_file(const std::string& path, size_t max_bytes, std::string& out
     }
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        why = "not a regular file";
+        why = S_ISDIR(st.st_mode) ? std::strerror(EISDIR) : "not a regular file";
         ::close(fd);
         return false;
     }

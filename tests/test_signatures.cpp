@@ -601,7 +601,7 @@ TEST(RulesFileIo, UnreadableFiles) {
     EXPECT_FALSE(load_rules_file("/nonexistent/x.rules.yaml", &err));
     EXPECT_EQ(err, "/nonexistent/x.rules.yaml: cannot read: No such file or directory");
     EXPECT_FALSE(load_rules_file("/tmp", &err));
-    EXPECT_EQ(err, "/tmp: cannot read: not a regular file");
+    EXPECT_EQ(err, "/tmp: cannot read: Is a directory");
     EXPECT_FALSE(load_rule_set("/nonexistent/x.rules.yaml", {}, &err));
 }
 
