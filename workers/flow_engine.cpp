@@ -13,15 +13,9 @@ FlowEngine::FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls)
 void FlowEngine::emit_view(const Flow& f, uint64_t decided_ns) {
     if (!multi_vantage_ || f.key.proto != 6) return;
     const TcpConnection& c = f.tcp;
-    const Endpoints e = endpoints_of(f);
     ConnFact v;
     v.kind = ConnFact::kSeen;
-    v.direction = direction_of(cfg_, e.client_ip, e.server_ip);
-    v.vantage = f.vantage;
-    v.client_ip = e.client_ip;
-    v.server_ip = e.server_ip;
-    v.client_port = e.client_port;
-    v.server_port = e.server_port;
+    stamp_endpoints(cfg_, f, v);
     v.start_ns = c.first_ns;
     v.decided_ns = decided_ns;
     v.first_frame = c.first_frame;

@@ -9,15 +9,9 @@ uint64_t secs(double s) { return uint64_t(s * 1e9); }
 
 void fill_common(const Config& cfg, const Flow& f, FailureCode code, uint64_t decided_ns, ConnFact* out) {
     const TcpConnection& c = f.tcp;
-    const Endpoints e = endpoints_of(f);
     *out = ConnFact{};
     out->code = code;
-    out->vantage = f.vantage;
-    out->client_ip = e.client_ip;
-    out->server_ip = e.server_ip;
-    out->client_port = e.client_port;
-    out->server_port = e.server_port;
-    out->direction = direction_of(cfg, e.client_ip, e.server_ip);
+    stamp_endpoints(cfg, f, *out);
     out->start_ns = c.first_ns;
     out->decided_ns = decided_ns;
     out->first_frame = c.first_frame;

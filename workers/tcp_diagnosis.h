@@ -20,6 +20,19 @@ struct Endpoints {
 };
 Endpoints endpoints_of(const Flow& f);
 
+// Writes who talked to whom, where it was seen and which way it went into a
+// record with the ConnFact field names (ConnFact, TlsIncident).
+template <class Record>
+void stamp_endpoints(const Config& cfg, const Flow& f, Record& out) {
+    const Endpoints e = endpoints_of(f);
+    out.client_ip = e.client_ip;
+    out.server_ip = e.server_ip;
+    out.client_port = e.client_port;
+    out.server_port = e.server_port;
+    out.direction = direction_of(cfg, e.client_ip, e.server_ip);
+    out.vantage = f.vantage;
+}
+
 // A packet just changed the story (tcp_update's answer): is there a verdict now?
 bool tcp_verdict_on_change(const Config& cfg, const Flow& f, TcpChange change, ConnFact* out);
 

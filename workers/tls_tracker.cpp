@@ -152,13 +152,7 @@ void TlsTracker::decide(Flow& f, TlsMoment moment, uint64_t decided_ns) {
     inc->session = a.session();
     inc->facts.session = &inc->session;
     inc->tcp = f.tcp;
-    const Endpoints e = endpoints_of(f);
-    inc->client_ip = e.client_ip;
-    inc->server_ip = e.server_ip;
-    inc->client_port = e.client_port;
-    inc->server_port = e.server_port;
-    inc->direction = direction_of(cfg_, e.client_ip, e.server_ip);
-    inc->vantage = f.vantage;
+    stamp_endpoints(cfg_, f, *inc);
     inc->decided_ns = decided_ns;
     if (!sink_.push_incident(inc)) {
         ++n_.incidents_dropped;
