@@ -25,6 +25,19 @@ enum class FailureCode : uint8_t {
     kTlsHandshakeStalled,
     kTls13HandshakeFailed,
     kTlsOk,
+    // SIP, where SIP is visible (issue 4).
+    kSipPreloadedRouteRejected,
+    kSipSearchRuleRejected,
+    kSipCallPolicyRejected,
+    kSipCodecRejected,
+    kSipCodecOfferUnsupported,
+    kSipMessageTooLarge,
+    kSipDelayedOfferRejected,
+    kSipCalltypeStripped,
+    kSipNoFinalResponse,
+    kSipCallFailed,
+    kSipCleartextOnTlsPort,
+    kCallOk,
     kCount
 };
 
