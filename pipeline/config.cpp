@@ -322,6 +322,7 @@ private:
             if (k == "trust") return ok(trust(v));
             if (k == "identities") return ok(identities(v));
             if (k == "tls") return ok(tls(v));
+            if (k == "sip") return ok(sip(v));
             if (k == "eal_args") return ok(eal_args(v));
             return kUnknown;
         });
@@ -406,6 +407,7 @@ private:
             const Value val = value(v, "limits." + k);
             if (k == "flows_per_worker") return ok(get_uint_as(val, 1024, 16u << 20, l.flows_per_worker, error_));
             if (k == "event_ring") return ok(get_pow2(val, 64, 1u << 20, l.event_ring, error_));
+            if (k == "sip_ring") return ok(get_pow2(val, 64, 1u << 16, l.sip_ring, error_));
             if (k == "worker_ring") return ok(get_pow2(val, 64, 1u << 20, l.worker_ring, error_));
             if (k == "max_attempt_connections") return ok(get_uint_as(val, 1, 1024, l.max_attempt_connections, error_));
             return kUnknown;
@@ -462,6 +464,18 @@ private:
             if (k == "handshake_timeout_s") return ok(get_seconds(val, cfg_.tls.handshake_timeout_s, error_));
             if (k == "ok_interval_s") return ok(get_seconds(val, cfg_.tls.ok_interval_s, error_));
             if (k == "identity_rules") return ok(get_file(val, cfg_.tls.identity_rules, error_));
+            return kUnknown;
+        });
+    }
+
+    bool sip(const YAML::Node& map) {
+        return each_key(map, "sip", [&](const std::string& k, const YAML::Node& v) -> Result {
+            const Value val = value(v, "sip." + k);
+            if (k == "rules") return ok(get_file(val, cfg_.sip.rules, error_));
+            if (k == "max_message_bytes") return ok(get_uint_as(val, 256, 1u << 20, cfg_.sip.max_message_bytes, error_));
+            if (k == "timer_b_s") return ok(get_seconds(val, cfg_.sip.timer_b_s, error_));
+            if (k == "call_idle_s") return ok(get_seconds(val, cfg_.sip.call_idle_s, error_));
+            if (k == "max_calls") return ok(get_uint_as(val, 1, 1u << 20, cfg_.sip.max_calls, error_));
             return kUnknown;
         });
     }
@@ -576,6 +590,10 @@ std::optional<Config> parse_config(int argc, char** argv, std::string* error, bo
     auto* o_public_roots = app.add_option("--trust-public-roots", public_roots, "PEM bundle of the roots the cloud trusts (default: system)")->type_name("FILE");
     auto* o_domains = app.add_option("--verified-domain", verified_domains, "an organisation's verified domain (repeatable)")->type_name("DOMAIN");
     auto* o_rules = app.add_option("--identity-rules", identity_rules, "Hyperscan rules for TLS identities")->type_name("FILE");
+    std::string sip_rules, sip_max;
+    auto* o_sip_rules = app.add_option("--sip-rules", sip_rules, "Hyperscan rules for SIP messages")->type_name("FILE");
+    auto* o_sip_max = app.add_option("--sip-max-message-bytes", sip_max,
+                                     "SIP messages larger than this are too large for the receiver (default 5000)")->type_name("N");
     app.add_flag("--version", version, "print the version and exit");
 
     try {
@@ -659,6 +677,10 @@ std::optional<Config> parse_config(int argc, char** argv, std::string* error, bo
     flag(o_cloud_cas, "--trust-cloud-cas", cloud_cas, [&](const Value& v) { return get_bundle(v, cfg.tls.cloud_cas, false, error); });
     flag(o_public_roots, "--trust-public-roots", public_roots, [&](const Value& v) { return get_bundle(v, cfg.tls.public_roots, true, error); });
     flag(o_rules, "--identity-rules", identity_rules, [&](const Value& v) { return get_file(v, cfg.tls.identity_rules, error); });
+    flag(o_sip_rules, "--sip-rules", sip_rules, [&](const Value& v) { return get_file(v, cfg.sip.rules, error); });
+    flag(o_sip_max, "--sip-max-message-bytes", sip_max, [&](const Value& v) {
+        return get_uint_as(v, 256, 1u << 20, cfg.sip.max_message_bytes, error);
+    });
     if (good && o_domains->count()) cfg.tls.verified_domains = verified_domains;
     if (!good) return std::nullopt;
     if (o_no_zmq->count()) {

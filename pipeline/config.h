@@ -21,6 +21,7 @@ struct InputSpec {
 struct Limits {
     uint32_t flows_per_worker = 262144;   // flow table capacity per worker
     uint32_t event_ring = 16384;          // connection facts in flight per worker
+    uint32_t sip_ring = 2048;             // SIP message facts in flight per worker (about 3 KB each)
     uint32_t worker_ring = 8192;          // mbufs in flight per worker ring (ring mode)
     uint32_t max_attempt_connections = 64; // connections listed in one event
 };
@@ -47,6 +48,16 @@ struct TlsSettings {
     double ok_interval_s = 3600.0;        // TLS_OK at most once per chain fingerprint per interval
 };
 
+// SIP where it is visible in clear: signatures, the message size limit the
+// receiving stack enforces (CUCM's SIP Max Incoming Message Size) and timers.
+struct SipSettings {
+    std::string rules;                    // Hyperscan rules file; empty: the one shipped in signatures/
+    uint32_t max_message_bytes = 5000;    // SIP_MESSAGE_TOO_LARGE above this (guide BI-2: CUCM's 5000)
+    double timer_b_s = 32.0;              // SIP_NO_FINAL_RESPONSE after this long (RFC 3261 Timer B, 64*T1)
+    double call_idle_s = 300.0;           // a dialog with no message this long is finished
+    uint32_t max_calls = 4096;            // open calls tracked at once (beyond: counted, not tracked)
+};
+
 struct Config {
     std::vector<InputSpec> inputs;
     std::vector<IpPrefix> local_nets;      // the on-premises side
@@ -62,6 +73,7 @@ struct Config {
     Limits limits;
     Timeouts timeouts;
     TlsSettings tls;
+    SipSettings sip;
     std::vector<std::string> eal_args;     // after "--"
     std::string config_file;
 

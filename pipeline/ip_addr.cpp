@@ -14,10 +14,14 @@ std::string IpAddr::to_string() const {
 }
 
 std::optional<IpAddr> IpAddr::parse(std::string_view text) {
-    std::string s(text);
+    // A stack copy for inet_pton's terminator: parsing is used on the worker path.
+    char s[INET6_ADDRSTRLEN + 1];
+    if (text.size() >= sizeof s) return std::nullopt;
+    std::memcpy(s, text.data(), text.size());
+    s[text.size()] = 0;
     uint8_t raw[16];
-    if (inet_pton(AF_INET, s.c_str(), raw) == 1) return v4_bytes(raw);
-    if (inet_pton(AF_INET6, s.c_str(), raw) == 1) return v6_bytes(raw);
+    if (inet_pton(AF_INET, s, raw) == 1) return v4_bytes(raw);
+    if (inet_pton(AF_INET6, s, raw) == 1) return v6_bytes(raw);
     return std::nullopt;
 }
 

@@ -22,7 +22,7 @@
 #include "pipeline/run_state.h"
 #include "pipeline/rx_dispatch.h"
 #include "pipeline/zmq_sink.h"
-#include "workers/tls_setup.h"
+#include "workers/live_rules.h"
 #include "workers/worker.h"
 
 namespace {
@@ -31,6 +31,11 @@ cs::RunState* g_run = nullptr;
 
 void on_signal(int) {
     if (g_run) g_run->stop.store(true);
+}
+
+// SIGHUP: the publisher thread reloads the signature files (capture goes on).
+void on_hangup(int) {
+    if (g_run) g_run->reload.store(true);
 }
 
 int fail(const std::string& msg, int code) {
@@ -64,9 +69,10 @@ int main(int argc, char** argv) {
         sinks.push_back(std::move(z));
     }
 
-    // TLS trust and identity rules: loaded once, before capture, shared by every worker.
-    TlsShared tls;
-    if (!load_tls_shared(cfg, &tls, &error)) return fail(error, 2);
+    // TLS trust, identity and SIP signatures: loaded before capture, shared by
+    // every worker, replaced whole on SIGHUP.
+    LiveRules rules;
+    if (!rules.load(cfg, &error)) return fail(error, 2);
 
     Runtime rt;
     if (!setup_runtime(cfg, &rt, &error)) return fail(error, 1);
@@ -84,7 +90,10 @@ int main(int argc, char** argv) {
         std::string incidents = "cs_tls" + std::to_string(i);
         slots[i].incidents = rte_ring_create(incidents.c_str(), cfg.limits.event_ring, rte_socket_id(),
                                              RING_F_SP_ENQ | RING_F_SC_DEQ);
-        if ((!rt.rss_mode && !slots[i].in) || !slots[i].facts || !slots[i].incidents)
+        std::string sip = "cs_sip" + std::to_string(i);
+        slots[i].sip = rte_ring_create_elem(sip.c_str(), sizeof(SipFact), cfg.limits.sip_ring, rte_socket_id(),
+                                            RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if ((!rt.rss_mode && !slots[i].in) || !slots[i].facts || !slots[i].incidents || !slots[i].sip)
             return fail("cannot create worker rings", 1);
     }
 
@@ -106,17 +115,18 @@ int main(int argc, char** argv) {
     g_run = &rs;
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    std::signal(SIGHUP, on_hangup);
 
     const uint64_t wall_start = monotonic_ns();
     std::vector<WorkerArgs> args(slots.size());
     for (unsigned i = 0; i < slots.size(); ++i) {
-        args[i] = WorkerArgs{&cfg, &rt, &rs, &slots[i], &tls};
+        args[i] = WorkerArgs{&cfg, &rt, &rs, &slots[i], &rules};
         rte_eal_remote_launch(worker_main, &args[i], rt.worker_lcores[i]);
     }
     fprintf(stderr, "callsentry: running: %zu input%s, %zu worker%s, %s mode\n", rt.ports.size(),
             rt.ports.size() == 1 ? "" : "s", slots.size(), slots.size() == 1 ? "" : "s", rt.rss_mode ? "rss" : "ring");
     PublisherResult result;
-    std::thread publisher([&] { result = run_publisher(cfg, rt, rs, ctx, sinks, wall_start); });
+    std::thread publisher([&] { result = run_publisher(cfg, rt, rs, ctx, rules, sinks, wall_start); });
     // EAL pinned the main thread to the rx lcore's CPU and the publisher
     // inherited it: let it run wherever the scheduler finds room instead.
     {

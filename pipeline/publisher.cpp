@@ -5,6 +5,8 @@
 #include <ctime>
 #include <string_view>
 
+#include "workers/sip_calls.h"
+#include "workers/sip_event_log.h"
 #include "workers/tcp_event_log.h"
 #include "workers/tls_event_log.h"
 
@@ -18,9 +20,10 @@ uint64_t monotonic_ns() {
 
 namespace {
 
-class Publisher : public IncidentSink {
+class Publisher : public IncidentSink, public SipCallSink {
 public:
-    Publisher(const EventContext& ctx, std::vector<std::unique_ptr<EventSink>>& sinks) : ctx_(ctx), sinks_(sinks) {}
+    Publisher(const EventContext& ctx, const LiveRules& rules, std::vector<std::unique_ptr<EventSink>>& sinks)
+        : ctx_(ctx), rules_(rules), sinks_(sinks) {}
 
     void attempt(const FailedAttempt& a) override { send(render_attempt(a, ctx_), catalog_entry(a.key.code).name); }
     void folded(const FoldSummary& s) override { send(render_fold(s, ctx_), catalog_entry(s.key.code).name); }
@@ -29,6 +32,11 @@ public:
     }
     void tls_folded(const IncidentFold& f) override {
         send(render_tls_fold(f, ctx_), catalog_entry(f.key.base.code).name);
+    }
+    void sip_call(const SipCallEvent& e) override {
+        // Matched rules are named from the rules in force now (ids are stable across reloads).
+        const std::shared_ptr<const SipShared> sip = rules_.sip();
+        send(render_sip_call(e, ctx_, sip ? sip->rules.get() : nullptr), catalog_entry(e.code).name);
     }
 
     void send_raw(std::string_view topic, std::string_view json) {
@@ -39,6 +47,7 @@ public:
         }
     }
     const PublisherCounters& counters() const { return n_; }
+    void reloaded(bool ok) { ++(ok ? n_.reloads : n_.reload_failures); }
 
 private:
     void send(const RenderedEvent& e, std::string_view code) {
@@ -48,16 +57,40 @@ private:
     }
 
     const EventContext& ctx_;
+    const LiveRules& rules_;
     std::vector<std::unique_ptr<EventSink>>& sinks_;
     PublisherCounters n_;
 };
 
+SipCallSettings sip_call_settings(const Config& cfg) {
+    SipCallSettings s;
+    s.timer_b_ns = uint64_t(cfg.sip.timer_b_s * 1e9);
+    s.max_message_bytes = cfg.sip.max_message_bytes;
+    s.call_idle_ns = uint64_t(cfg.sip.call_idle_s * 1e9);
+    s.max_calls = cfg.sip.max_calls;
+    s.ok_events = cfg.emit_ok_events;
+    return s;
+}
+
+// SIGHUP: new signature files in force, or the old ones kept and why.
+void reload_rules(const Config& cfg, LiveRules& rules, Publisher& pub) {
+    std::string error;
+    if (rules.reload(cfg, &error)) {
+        pub.reloaded(true);
+        fprintf(stderr, "callsentry: signatures reloaded (generation %llu)\n", (unsigned long long)rules.generation());
+    } else {
+        pub.reloaded(false);
+        fprintf(stderr, "callsentry: reload failed, the rules in force stay: %s\n", error.c_str());
+    }
+}
+
 }  // namespace
 
 PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs, const EventContext& ctx,
-                              std::vector<std::unique_ptr<EventSink>>& sinks, uint64_t wall_start_ns) {
-    Publisher pub(ctx, sinks);
+                              LiveRules& rules, std::vector<std::unique_ptr<EventSink>>& sinks, uint64_t wall_start_ns) {
+    Publisher pub(ctx, rules, sinks);
     AttemptCorrelator corr(cfg, pub);
+    SipCallTracker calls(sip_call_settings(cfg), pub);
     std::vector<WorkerSlot>& workers = *rs.workers;
     const bool live = !cfg.offline();
     const uint64_t stats_every = uint64_t(cfg.timeouts.stats_interval_s * 1e9);
@@ -82,13 +115,20 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
                     corr.push(std::unique_ptr<TlsIncident>(static_cast<TlsIncident*>(incidents[i])));
                 drained += n;
             }
+            SipFact sip[8];
+            while ((n = rte_ring_sc_dequeue_burst_elem(w.sip, sip, sizeof(SipFact), 8, nullptr)) > 0) {
+                for (unsigned i = 0; i < n; ++i) calls.push(sip[i]);
+                drained += n;
+            }
         }
         corr.advance(clock);
+        calls.advance(clock);
+        if (rs.reload.exchange(false)) reload_rules(cfg, rules, pub);
         last_clock = std::max(last_clock, rs.rx_clock.load(std::memory_order_relaxed));
         if (clock == kClockEnd) break;
         if (live && monotonic_ns() >= next_stats) {
             next_stats += stats_every;
-            RunStats s = collect_stats(rs, rt, corr.counters(), pub.counters(),
+            RunStats s = collect_stats(rs, rt, corr.counters(), calls.counters(), pub.counters(),
                                        double(monotonic_ns() - wall_start_ns) / 1e9);
             pub.send_raw("callsentry.stats", render_stats_json(s, last_clock, false));
         }
@@ -98,7 +138,8 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
         }
     }
     PublisherResult r;
-    r.final_stats = collect_stats(rs, rt, corr.counters(), pub.counters(), double(monotonic_ns() - wall_start_ns) / 1e9);
+    r.final_stats = collect_stats(rs, rt, corr.counters(), calls.counters(), pub.counters(),
+                                  double(monotonic_ns() - wall_start_ns) / 1e9);
     pub.send_raw("callsentry.stats", render_stats_json(r.final_stats, last_clock, true));
     r.final_stats.publisher = pub.counters();
     return r;

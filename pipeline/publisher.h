@@ -1,8 +1,9 @@
 // publisher: the thread between the workers and the outside world. It drains
-// every worker's fact ring, runs the attempt correlator up to the slowest
-// worker's packet clock, renders events and hands them to the sinks (ZeroMQ,
-// JSON-lines file), counting what a sink refuses; live, it also sends the
-// periodic callsentry.stats event. Ends when every worker has flushed.
+// every worker's fact rings, runs the attempt correlator and the SIP call
+// tracker up to the slowest worker's packet clock, renders events and hands
+// them to the sinks (ZeroMQ, JSON-lines file), counting what a sink refuses;
+// live, it also sends the periodic callsentry.stats event. On SIGHUP it
+// reloads the signature files. Ends when every worker has flushed.
 #pragma once
 #include <memory>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "pipeline/run_state.h"
 #include "pipeline/stats.h"
 #include "workers/event_context.h"
+#include "workers/live_rules.h"
 
 namespace cs {
 
@@ -22,7 +24,7 @@ struct PublisherResult {
 
 // Runs on its own (non-EAL) thread. `wall_start_ns` dates the run for the stats.
 PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs, const EventContext& ctx,
-                              std::vector<std::unique_ptr<EventSink>>& sinks, uint64_t wall_start_ns);
+                              LiveRules& rules, std::vector<std::unique_ptr<EventSink>>& sinks, uint64_t wall_start_ns);
 
 uint64_t monotonic_ns();
 

@@ -34,6 +34,7 @@ struct alignas(64) WorkerSlot {
     rte_ring* in = nullptr;      // ring mode: mbufs from the rx lcore
     rte_ring* facts = nullptr;   // TCP verdicts (ConnFact by value) to the publisher
     rte_ring* incidents = nullptr;  // TLS verdicts (TlsIncident*, the publisher deletes them)
+    rte_ring* sip = nullptr;     // SIP messages (SipFact by value) for the call tracker
     std::atomic<uint64_t> clock{0};  // every verdict before this is in `facts`
     std::atomic<bool> finished{false};
     // The worker's counters for the stats, copied now and then (seqlock).
@@ -43,6 +44,8 @@ struct alignas(64) WorkerSlot {
         uint32_t live_flows = 0;
         TlsCounters tls;
         ReassemblyCounters reassembly;
+        SipCounters sip;
+        uint64_t rules_generation = 0;  // the signature sets this worker uses
     };
     std::atomic<uint64_t> snap_version{0};
     Snapshot snap;
@@ -51,6 +54,7 @@ struct alignas(64) WorkerSlot {
 struct RunState {
     std::atomic<bool> stop{false};        // SIGINT/SIGTERM or --max-packets reached
     std::atomic<bool> input_done{false};  // rx has delivered everything it will
+    std::atomic<bool> reload{false};      // SIGHUP: reload the signature files
     // Written by rx every burst, read by idle workers: a cache line of its own.
     alignas(64) std::atomic<uint64_t> rx_clock{0};  // packet time of the last packet handed to a worker
     alignas(64) std::atomic<uint64_t> total_packets{0};

@@ -5,6 +5,8 @@
 #include "pipeline/eal_setup.h"
 #include "pipeline/ecs_json.h"
 
+#include <algorithm>
+
 namespace cs {
 
 namespace {
@@ -14,11 +16,20 @@ void add_engine(EngineCounters& a, const EngineCounters& b) {
     a.tcp_connections += b.tcp_connections; a.tcp_established += b.tcp_established;
     a.facts += b.facts; a.facts_dropped += b.facts_dropped; a.syn_pending_at_end += b.syn_pending_at_end;
 }
+void add_sip(SipCounters& a, const SipCounters& b) {
+    a.flows += b.flows; a.messages += b.messages; a.unparsed += b.unparsed; a.facts_dropped += b.facts_dropped;
+    a.datagrams += b.datagrams;
+    SipStreamCounters& x = a.stream;
+    const SipStreamCounters& y = b.stream;
+    x.messages += y.messages; x.oversize += y.oversize; x.invalid += y.invalid; x.resyncs += y.resyncs;
+    x.bytes_discarded += y.bytes_discarded; x.gaps += y.gaps; x.pool_exhausted += y.pool_exhausted;
+}
 }  // namespace
 
 RunStats collect_stats(const RunState& rs, const Runtime& rt, const CorrelatorCounters& corr,
-                       const PublisherCounters& pub, double wall_s) {
+                       const SipCallCounters& calls, const PublisherCounters& pub, double wall_s) {
     RunStats s;
+    s.rules_generation_min = UINT64_MAX;
     s.rx = seqlock_read(rs.rx_snap_version, rs.rx_snap);
     for (const WorkerSlot& w : *rs.workers) {
         WorkerSlot::Snapshot snap = seqlock_read(w.snap_version, w.snap);
@@ -33,7 +44,11 @@ RunStats collect_stats(const RunState& rs, const Runtime& rt, const CorrelatorCo
         s.reassembly.differing_overlaps += r.differing_overlaps; s.reassembly.bytes_dropped_cap += r.bytes_dropped_cap;
         s.rx.add(snap.rx);
         s.live_flows += snap.live_flows;
+        add_sip(s.sip, snap.sip);
+        s.rules_generation_min = std::min(s.rules_generation_min, snap.rules_generation);
     }
+    if (rs.workers->empty()) s.rules_generation_min = 0;
+    s.calls = calls;
     s.workers = unsigned(rs.workers->size());
     s.rss_mode = rt.rss_mode;
     s.correlator = corr;
@@ -83,6 +98,14 @@ std::string render_stats_json(const RunStats& s, uint64_t ts_ns, bool final) {
     num("published", s.correlator.tls_published); num("folded", s.correlator.tls_folded);
     num("ok_suppressed", s.correlator.tls_ok_suppressed); num("forged_resets", s.correlator.forged_resets);
     w.EndObject();
+    w.Key("sip"); w.StartObject();
+    num("flows", s.sip.flows); num("messages", s.sip.messages); num("datagrams", s.sip.datagrams);
+    num("unparsed", s.sip.unparsed); num("oversize", s.sip.stream.oversize); num("resyncs", s.sip.stream.resyncs);
+    num("bytes_discarded", s.sip.stream.bytes_discarded); num("streams_exhausted", s.sip.stream.pool_exhausted);
+    num("facts_dropped", s.sip.facts_dropped);
+    num("rules_reloads", s.publisher.reloads); num("rules_reload_failures", s.publisher.reload_failures);
+    num("rules_generation", s.rules_generation_min);
+    w.EndObject();
     w.Key("reassembly"); w.StartObject();
     num("bytes_delivered", s.reassembly.bytes_delivered); num("gaps", s.reassembly.gaps);
     num("gap_bytes", s.reassembly.gap_bytes); num("overlaps", s.reassembly.overlaps);
@@ -128,6 +151,8 @@ void print_summary(FILE* out, const RunStats& s) {
                  "%llu gaps, %llu differing overlaps\n",
             u(s.tls.connections), u(s.tls.not_tls), u(s.tls.analyzers_exhausted), u(s.tls.verdicts),
             u(s.reassembly.bytes_delivered), u(s.reassembly.gaps), u(s.reassembly.differing_overlaps));
+    fprintf(out, "  sip: %llu flows, %llu messages (%llu unparsed, %llu over the stream buffer), %llu facts dropped\n",
+            u(s.sip.flows), u(s.sip.messages), u(s.sip.unparsed), u(s.sip.stream.oversize), u(s.sip.facts_dropped));
     fprintf(out, "  events: %llu published (failed connections %llu, attempts %llu, folded %llu into %llu summaries)\n",
             u(s.publisher.events), u(s.engine.facts), u(s.correlator.attempts), u(s.correlator.attempts_folded),
             u(s.correlator.fold_summaries));

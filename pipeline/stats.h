@@ -9,6 +9,7 @@
 
 #include "pipeline/run_state.h"
 #include "workers/attempt_correlator.h"
+#include "workers/sip_calls.h"
 
 namespace cs {
 
@@ -18,6 +19,7 @@ struct PublisherCounters {
     std::map<std::string, uint64_t> events_by_code;  // attempts and fold summaries published
     uint64_t events = 0;
     uint64_t dropped_zmq = 0, dropped_file = 0;
+    uint64_t reloads = 0, reload_failures = 0;  // SIGHUP reloads of the signature files
 };
 
 struct PortCounters {
@@ -32,6 +34,9 @@ struct RunStats {
     bool rss_mode = false;
     TlsCounters tls;
     ReassemblyCounters reassembly;
+    SipCounters sip;             // summed over workers
+    SipCallCounters calls;
+    uint64_t rules_generation_min = 0;  // the oldest signature sets a worker still uses
     CorrelatorCounters correlator;
     PublisherCounters publisher;
     PortCounters ports;
@@ -39,7 +44,7 @@ struct RunStats {
 };
 
 RunStats collect_stats(const RunState& rs, const Runtime& rt, const CorrelatorCounters& corr,
-                       const PublisherCounters& pub, double wall_s);
+                       const SipCallCounters& calls, const PublisherCounters& pub, double wall_s);
 std::string render_stats_json(const RunStats& s, uint64_t ts_ns, bool final);
 void print_summary(FILE* out, const RunStats& s);
 

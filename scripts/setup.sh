@@ -25,4 +25,4 @@ if ((${#missing[@]})); then
 fi
 
 [ -f build/build.ninja ] || meson setup build --buildtype=release >/dev/null
-ninja -C build callsentry callsentry-gen callsentry-sub >/dev/null
+ninja -C build callsentry callsentry-gen callsentry-sub callsentry-sigcheck >/dev/null

@@ -4,8 +4,17 @@
 
 namespace cs {
 
-FlowEngine::FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls)
-    : cfg_(cfg), sink_(sink), table_(cfg.limits.flows_per_worker), tls_(cfg, tls, sink) {
+namespace {
+constexpr size_t kReassemblyBudget = size_t(16) << 20;
+}
+
+FlowEngine::FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls, const SipShared* sip)
+    : cfg_(cfg),
+      sink_(sink),
+      table_(cfg.limits.flows_per_worker),
+      pool_(kReassemblyBudget),
+      tls_(cfg, tls, sink, pool_),
+      sip_(cfg, sip, sink, pool_) {
     for (const auto& in : cfg.inputs) multi_vantage_ |= in.vantage != cfg.inputs.front().vantage;
 }
 
@@ -33,9 +42,23 @@ uint64_t FlowEngine::next_check(Flow& f, uint64_t tls_due) const {
     return tls_due && tls_due < tcp ? tls_due : tcp;
 }
 
+// The flow's payload goes to the analyzer its content chose: SIP when the
+// first payload starts like a SIP message, else TLS (which gives up on
+// content that is not TLS).
+void FlowEngine::app_packet(Flow& f, const PacketView& v, bool from_client) {
+    if (f.app.state == StreamState::kUnknown && v.payload_len) sip_.claim(f, v);
+    if (f.app.state == StreamState::kSip) sip_.on_tcp_packet(f, v, from_client);
+    else tls_.on_packet(f, v, from_client);
+}
+
+void FlowEngine::finish_app(Flow& f, bool end_of_capture) {
+    if (f.app.state == StreamState::kSip) sip_.finish(f);
+    else tls_.finish(f, end_of_capture);
+}
+
 void FlowEngine::forget(uint32_t idx) {
     Flow& f = table_.at(idx);
-    tls_.finish(f, false);
+    finish_app(f, false);
     // Dated by the expiry it is due to, not by when the wheel came round to it.
     emit_view(f, f.key.proto == 6 ? tcp_next_check(cfg_, f) : f.last_ns);
     ++n_.flows_expired;
@@ -82,8 +105,8 @@ void FlowEngine::process(const PacketView& v) {
         if (change == TcpChange::kNewConnection) {
             // The old connection's story ends here; a new one starts with this SYN.
             on_check(idx, v.ts_ns, /*end_of_capture=*/true);
-            tls_.finish(*f, false);
-            f->tls = TlsFlowState{};
+            finish_app(*f, false);
+            f->app = StreamState{};
             f->decided = false;
             f->client_is_lo = from_lo;
             tcp_start(f->tcp, v);
@@ -96,12 +119,15 @@ void FlowEngine::process(const PacketView& v) {
             f->decided = true;
             emit(fact);
         }
-        tls_.on_packet(*f, v, from_client);
+        app_packet(*f, v, from_client);
         // While a handshake is under way its stall deadline moves with every message.
         const uint64_t tls_due = tls_.on_check(*f, v.ts_ns);
         if (created || change != TcpChange::kNone || tls_due) table_.timers().schedule(idx, next_check(*f, tls_due));
-    } else if (created) {
-        table_.timers().schedule(idx, v.ts_ns + uint64_t(cfg_.timeouts.udp_idle_s * 1e9));
+    } else {
+        const bool from_client = from_lo == f->client_is_lo;
+        if (f->app.state == StreamState::kUnknown && v.payload_len) sip_.claim(*f, v);
+        sip_.on_datagram(*f, v, from_client);
+        if (created) table_.timers().schedule(idx, v.ts_ns + uint64_t(cfg_.timeouts.udp_idle_s * 1e9));
     }
 }
 
@@ -139,7 +165,7 @@ void FlowEngine::flush() {
         Flow& f = table_.at(idx);
         if (table_.find(f.key, f.hash) != &f) continue;
         on_check(idx, f.last_ns, true);
-        tls_.finish(f, true);
+        finish_app(f, true);
         emit_view(f, f.last_ns);
     }
 }

@@ -9,12 +9,13 @@
 #include "pipeline/packet_view.h"
 #include "workers/conn_fact.h"
 #include "workers/flow_table.h"
+#include "workers/sip_tracker.h"
 #include "workers/tls_tracker.h"
 
 namespace cs {
 
 // Where verdicts go (the worker's rings to the publisher; vectors in tests).
-class FactSink : public TlsIncidentSink {
+class FactSink : public TlsIncidentSink, public SipFactSink {
 public:
     virtual bool push(const ConnFact& fact) = 0;  // false: full, the fact is dropped
 };
@@ -29,8 +30,9 @@ struct EngineCounters {
 
 class FlowEngine {
 public:
-    // `tls`: trust stores and identity rules for the TLS analyzer (null: none).
-    FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls = nullptr);
+    // `tls`: trust stores and identity rules for the TLS analyzer; `sip`: the
+    // SIP signatures (null: none).
+    FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls = nullptr, const SipShared* sip = nullptr);
 
     // One decoded packet of a monitored flow (decode said kOk).
     void process(const PacketView& v);
@@ -43,7 +45,13 @@ public:
 
     const EngineCounters& counters() const { return n_; }
     const TlsCounters& tls_counters() const { return tls_.counters(); }
-    const ReassemblyCounters& reassembly_counters() const { return tls_.reassembly(); }
+    const SipCounters& sip_counters() const { return sip_.counters(); }
+    const ReassemblyCounters& reassembly_counters() const { return pool_.counters(); }
+    // Signatures reloaded (allocates; between packets only).
+    void take_rules(const TlsShared* tls, const SipShared* sip) {
+        tls_.take_rules(tls);
+        sip_.take_rules(sip);
+    }
     uint32_t live_flows() const { return table_.size(); }
 
 private:
@@ -52,11 +60,15 @@ private:
     uint64_t next_check(Flow& f, uint64_t tls_due) const;
     void forget(uint32_t idx);
     void emit_view(const Flow& f, uint64_t decided_ns);
+    void app_packet(Flow& f, const PacketView& v, bool from_client);
+    void finish_app(Flow& f, bool end_of_capture);
 
     const Config& cfg_;
     FactSink& sink_;
     mutable FlowTable table_;
+    ReassemblyPool pool_;  // out-of-order TCP bytes of every analysed flow
     TlsTracker tls_;
+    SipTracker sip_;
     bool multi_vantage_ = false;  // views of each connection go to the publisher for pairing
     EngineCounters n_;
 };

@@ -9,7 +9,7 @@
 #include "pipeline/flow_key.h"
 #include "pipeline/tcp_tracker.h"
 #include "workers/timer_wheel.h"
-#include "workers/tls_flow_state.h"
+#include "workers/stream_state.h"
 
 namespace cs {
 
@@ -21,7 +21,7 @@ struct Flow {
     uint16_t vantage = 0;
     uint64_t last_ns = 0;
     TcpConnection tcp;
-    TlsFlowState tls;
+    StreamState app;
 };
 
 class FlowTable {

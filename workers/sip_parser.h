@@ -36,6 +36,8 @@ enum SipAnomaly : uint32_t {
     kSipTooManyValues = 1u << 7,       // more Route / Via values than kept (counted, not kept)
     kSipBareLf = 1u << 8,              // lines ended by LF alone
     kSipBodyLengthMismatch = 1u << 9,  // datagram body length != Content-Length
+    kSipBadHeaderLine = 1u << 10,      // a line not "name: value", or a control character outside a quoted pair (skipped)
+    kSipBadHeaderValue = 1u << 11,     // a From/To/Contact/Route/Via/Warning value that does not split (raw kept)
 };
 
 // ---- stream framing -----------------------------------------------------------
@@ -56,7 +58,10 @@ struct SipFrame {
 // skipped here: see sip_keepalive_bytes. The header block may not exceed
 // max_header_bytes (kInvalid beyond it) and Content-Length may not exceed
 // max_body_bytes (kInvalid beyond it), so a hostile stream cannot demand an
-// unbounded buffer.
+// unbounded buffer. A Content-Length that is not a number, or two that differ,
+// make the stream unframeable: kInvalid. Before the blank line is seen the
+// answer is a lower bound (the shortest line ends that could close the header
+// block, LF alone tolerated); once it is seen, the exact length.
 SipFrame sip_frame(std::span<const uint8_t> bytes, uint32_t max_header_bytes, uint32_t max_body_bytes);
 
 // Number of leading CR/LF bytes (RFC 5626 keep-alives, stray line ends) to drop
@@ -128,7 +133,8 @@ struct SipMessage {
     bool contact_star = false; // "Contact: *"
     static constexpr int kMaxRoutes = 8;
     SipNameAddr route[kMaxRoutes];  // every Route value, in order
-    uint8_t route_count = 0;
+    uint8_t route_count = 0;   // kept (at most kMaxRoutes)
+    uint16_t route_total = 0;  // seen
     bool route_header_empty = false;  // a Route header with no value (as the guide's IN-4 log shows)
     uint8_t record_route_count = 0;
     int32_t max_forwards = -1;        // -1: absent
@@ -159,6 +165,16 @@ enum class SipParseStatus : uint8_t { kOk, kNeedMore, kInvalid };
 // not complete (stream framing should have prevented that); kInvalid with *why
 // when the start line is not SIP or the header block is malformed beyond
 // tolerance. Headers the parser does not know are skipped.
+// With kNeedMore `out` still holds what the bytes gave: a datagram cut inside
+// its body has its headers and the body present (kSipBodyLengthMismatch); one
+// cut inside the header block has the complete header lines (header_bytes 0).
+// Without Content-Length the body is the rest of the bytes (RFC 3261 §18.3:
+// a datagram's body runs to its end; stream framing passes no more).
 SipParseStatus parse_sip_message(std::span<const uint8_t> bytes, SipMessage& out, const char** why = nullptr);
+
+// The same for a message the caller could not hold whole (larger than its
+// buffer): the header block must be complete; the body is whatever part of it
+// is present (Content-Length still reports the announced length).
+SipParseStatus parse_sip_message_head(std::span<const uint8_t> bytes, SipMessage& out, const char** why = nullptr);
 
 }  // namespace cs

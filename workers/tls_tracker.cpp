@@ -11,13 +11,12 @@ namespace {
 // flight, the 4-certificate vcse chain, is about 5 KB.
 constexpr uint32_t kTlsBufferBytes = 16 * 1024;
 constexpr uint32_t kAnalyzersPerWorker = 1024;
-constexpr size_t kReassemblyBudget = size_t(16) << 20;
 
 TlsDir dir_of(bool from_client) { return from_client ? TlsDir::kClient : TlsDir::kServer; }
 }  // namespace
 
-TlsTracker::TlsTracker(const Config& cfg, const TlsShared* shared, TlsIncidentSink& sink)
-    : cfg_(cfg), shared_(shared), sink_(sink), pool_(kReassemblyBudget), analyzers_(kAnalyzersPerWorker, kTlsBufferBytes) {
+TlsTracker::TlsTracker(const Config& cfg, const TlsShared* shared, TlsIncidentSink& sink, ReassemblyPool& pool)
+    : cfg_(cfg), shared_(shared), sink_(sink), pool_(pool), analyzers_(kAnalyzersPerWorker, kTlsBufferBytes) {
     if (shared_ && shared_->trust) chains_ = std::make_unique<ChainChecker>(shared_->trust);
     if (shared_ && shared_->rules) scratch_ = shared_->rules->make_scratch();
     ctx_.chains = chains_.get();
@@ -27,9 +26,18 @@ TlsTracker::TlsTracker(const Config& cfg, const TlsShared* shared, TlsIncidentSi
 
 TlsTracker::~TlsTracker() = default;
 
+void TlsTracker::take_rules(const TlsShared* shared) {
+    shared_ = shared;
+    ctx_.rules = shared_ ? shared_->rules.get() : nullptr;
+    if (!ctx_.rules) return;
+    if (!scratch_) scratch_ = shared_->rules->make_scratch();
+    else scratch_.fit(*shared_->rules);
+    ctx_.scratch = scratch_ ? &scratch_ : nullptr;
+}
+
 void TlsTracker::on_packet(Flow& f, const PacketView& v, bool from_client) {
-    TlsFlowState& t = f.tls;
-    if (t.state == TlsFlowState::kNotTls || t.state == TlsFlowState::kDone) return;
+    StreamState& t = f.app;
+    if (t.state != StreamState::kUnknown && t.state != StreamState::kTls) return;
     const TlsDir d = dir_of(from_client);
     StreamReassembler& mine = t.rs[size_t(d)];
     const uint8_t flags = v.tcp_flags;
@@ -39,16 +47,16 @@ void TlsTracker::on_packet(Flow& f, const PacketView& v, bool from_client) {
         if (!mine.started()) mine.start(v.seq + 1, false);
         return;
     }
-    if (t.analyzer == TlsFlowState::kNoAnalyzer) {
+    if (t.slot == StreamState::kNoSlot) {
         if (v.payload_len == 0) return;
         uint32_t a = analyzers_.alloc();
         if (a == TlsAnalyzerPool::kNone) {
             ++n_.analyzers_exhausted;
-            t.state = TlsFlowState::kNotTls;
+            t.state = StreamState::kNotAnalysed;
             return;
         }
-        t.analyzer = a;
-        t.state = TlsFlowState::kActive;
+        t.slot = a;
+        t.state = StreamState::kTls;
         ++n_.connections;
         const Direction dir = direction_of(cfg_, endpoints_of(f).client_ip, endpoints_of(f).server_ip);
         // Inbound: the cloud is the TLS client; otherwise assume it is the server
@@ -56,7 +64,7 @@ void TlsTracker::on_packet(Flow& f, const PacketView& v, bool from_client) {
         analyzers_.at(a).begin(&ctx_, dir == Direction::kInbound ? TlsDir::kClient : TlsDir::kServer,
                                f.tcp.midstream || !mine.started());
     }
-    TlsAnalyzer& a = analyzers_.at(t.analyzer);
+    TlsAnalyzer& a = analyzers_.at(t.slot);
     a.at_packet(v.frame, v.ts_ns);
     if (v.payload_len) mine.segment(pool_, v.seq, v.payload, v.payload_len, a.sink(d));
     const TlsDir peer = d == TlsDir::kClient ? TlsDir::kServer : TlsDir::kClient;
@@ -66,7 +74,7 @@ void TlsTracker::on_packet(Flow& f, const PacketView& v, bool from_client) {
     if (a.content() == TlsAnalyzer::Content::kNotTls) {
         ++n_.not_tls;
         release(f);
-        t.state = TlsFlowState::kNotTls;
+        t.state = StreamState::kNotAnalysed;
         return;
     }
     if (flags & (kRst | kFin)) {
@@ -80,9 +88,9 @@ void TlsTracker::on_packet(Flow& f, const PacketView& v, bool from_client) {
 }
 
 uint64_t TlsTracker::on_check(Flow& f, uint64_t now_ns) {
-    TlsFlowState& t = f.tls;
-    if (t.state != TlsFlowState::kActive || t.analyzer == TlsFlowState::kNoAnalyzer) return 0;
-    const TlsFacts& facts = analyzers_.at(t.analyzer).facts();
+    StreamState& t = f.app;
+    if (t.state != StreamState::kTls || t.slot == StreamState::kNoSlot) return 0;
+    const TlsFacts& facts = analyzers_.at(t.slot).facts();
     if (facts.handshake_complete() || facts.last_progress_ns == 0) return 0;
     const uint64_t due = facts.last_progress_ns + uint64_t(cfg_.tls.handshake_timeout_s * 1e9);
     if (now_ns < due) return due;
@@ -91,7 +99,7 @@ uint64_t TlsTracker::on_check(Flow& f, uint64_t now_ns) {
 }
 
 void TlsTracker::finish(Flow& f, bool end_of_capture) {
-    if (f.tls.state == TlsFlowState::kActive && f.tls.analyzer != TlsFlowState::kNoAnalyzer)
+    if (f.app.state == StreamState::kTls && f.app.slot != StreamState::kNoSlot)
         decide(f, end_of_capture ? TlsMoment::kEndOfCapture : TlsMoment::kClosed, f.last_ns);
     release(f);
 }
@@ -120,8 +128,8 @@ TlsDir TlsTracker::onprem_side(const Flow& f, const TlsAnalyzer& a) const {
 }
 
 void TlsTracker::decide(Flow& f, TlsMoment moment, uint64_t decided_ns) {
-    TlsFlowState& t = f.tls;
-    TlsAnalyzer& a = analyzers_.at(t.analyzer);
+    StreamState& t = f.app;
+    TlsAnalyzer& a = analyzers_.at(t.slot);
     if (moment == TlsMoment::kClosed || moment == TlsMoment::kEndOfCapture) {
         // Everything held out of order is delivered (gaps told) before judging.
         for (int d = 0; d < 2; ++d) {
@@ -141,7 +149,7 @@ void TlsTracker::decide(Flow& f, TlsMoment moment, uint64_t decided_ns) {
     if (!v) {
         if (moment == TlsMoment::kClosed || moment == TlsMoment::kEndOfCapture) {
             release(f);
-            t.state = TlsFlowState::kDone;
+            t.state = StreamState::kDone;
         }
         return;
     }
@@ -159,15 +167,15 @@ void TlsTracker::decide(Flow& f, TlsMoment moment, uint64_t decided_ns) {
         delete inc;
     }
     release(f);
-    t.state = TlsFlowState::kDone;
+    t.state = StreamState::kDone;
 }
 
 void TlsTracker::release(Flow& f) {
-    TlsFlowState& t = f.tls;
+    StreamState& t = f.app;
     for (auto& r : t.rs) r.release(pool_);
-    if (t.analyzer != TlsFlowState::kNoAnalyzer) {
-        analyzers_.free(t.analyzer);
-        t.analyzer = TlsFlowState::kNoAnalyzer;
+    if (t.slot != StreamState::kNoSlot && t.state == StreamState::kTls) {  // a SIP flow's slot is SIP's
+        analyzers_.free(t.slot);
+        t.slot = StreamState::kNoSlot;
     }
 }
 

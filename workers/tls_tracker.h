@@ -1,5 +1,5 @@
-// tls_tracker: TLS on a worker's TCP flows. It owns the worker's reassembly
-// pool, TLS analyzers, chain checker and Hyperscan scratch; per packet it feeds
+// tls_tracker: TLS on a worker's TCP flows. It owns the worker's TLS
+// analyzers, chain checker and Hyperscan scratch; per packet it feeds
 // both directions' payload through reassembly into the flow's analyzer, and at
 // the moments that settle a connection (reset, FIN, application data, a stalled
 // handshake, the end of the capture) asks tls_diagnosis for a verdict.
@@ -9,7 +9,7 @@
 #include "pipeline/config.h"
 #include "pipeline/tcp_reassembly.h"
 #include "workers/tls_analyzer.h"
-#include "workers/tls_flow_state.h"
+#include "workers/stream_state.h"
 #include "workers/tls_incident.h"
 
 namespace cs {
@@ -36,7 +36,7 @@ public:
 
 class TlsTracker {
 public:
-    TlsTracker(const Config& cfg, const TlsShared* shared, TlsIncidentSink& sink);
+    TlsTracker(const Config& cfg, const TlsShared* shared, TlsIncidentSink& sink, ReassemblyPool& pool);
     ~TlsTracker();
 
     // One TCP packet of flow f (after the tracker updated f.tcp), from the client or not.
@@ -47,8 +47,11 @@ public:
     // The flow ends (expiry or end of capture): last verdict, resources back.
     void finish(Flow& f, bool end_of_capture);
 
+    // Identity rules reloaded (same trust stores): use these from now on.
+    // Allocates the scratch; between packets only.
+    void take_rules(const TlsShared* shared);
+
     const TlsCounters& counters() const { return n_; }
-    const ReassemblyCounters& reassembly() const { return pool_.counters(); }
 
 private:
     void decide(Flow& f, TlsMoment moment, uint64_t decided_ns);
@@ -58,7 +61,7 @@ private:
     const Config& cfg_;
     const TlsShared* shared_;
     TlsIncidentSink& sink_;
-    ReassemblyPool pool_;
+    ReassemblyPool& pool_;
     TlsAnalyzerPool analyzers_;
     std::unique_ptr<ChainChecker> chains_;
     Scratch scratch_;

@@ -17,21 +17,34 @@ constexpr unsigned kSnapshotEvery = 1024;  // loop turns between stats snapshots
 
 class RingFactSink : public FactSink {
 public:
-    RingFactSink(rte_ring* facts, rte_ring* incidents) : facts_(facts), incidents_(incidents) {}
+    RingFactSink(rte_ring* facts, rte_ring* incidents, rte_ring* sip) : facts_(facts), incidents_(incidents), sip_(sip) {}
     bool push(const ConnFact& f) override {
         return rte_ring_sp_enqueue_elem(facts_, const_cast<ConnFact*>(&f), sizeof f) == 0;
     }
     bool push_incident(TlsIncident* i) override { return rte_ring_sp_enqueue(incidents_, i) == 0; }
+    bool push_sip(const SipFact& f) override {
+        return rte_ring_sp_enqueue_elem(sip_, const_cast<SipFact*>(&f), sizeof f) == 0;
+    }
 
 private:
     rte_ring* facts_;
     rte_ring* incidents_;
+    rte_ring* sip_;
 };
 
 class WorkerLoop {
 public:
     explicit WorkerLoop(const WorkerArgs& a)
-        : cfg_(*a.cfg), rt_(*a.rt), rs_(*a.rs), slot_(*a.slot), sink_(slot_.facts, slot_.incidents), engine_(cfg_, sink_, a.tls),
+        : cfg_(*a.cfg),
+          rt_(*a.rt),
+          rs_(*a.rs),
+          slot_(*a.slot),
+          rules_(*a.rules),
+          generation_(rules_.generation()),
+          tls_(rules_.tls()),
+          sip_(rules_.sip()),
+          sink_(slot_.facts, slot_.incidents, slot_.sip),
+          engine_(cfg_, sink_, tls_.get(), sip_.get()),
           frames_(rt_.ports.size(), 0) {}
 
     void run() {
@@ -54,6 +67,7 @@ public:
             else if (rx_clock > clock) clock = rx_clock;
             clock_ = clock;
             engine_.advance(clock_);
+            if (rules_.generation() != generation_) take_rules();
             slot_.clock.store(engine_.watermark(), std::memory_order_release);
             if (++turn % kSnapshotEvery == 0) snapshot();
             if (n == 0 && (input_done || (rt_.rss_mode && rs_.stop.load(std::memory_order_relaxed)))) break;
@@ -67,6 +81,15 @@ public:
     }
 
 private:
+    // Signatures were reloaded: hold the new sets (the old ones are freed when
+    // the last holder lets go) and hand them to the engine.
+    void take_rules() {
+        generation_ = rules_.generation();
+        tls_ = rules_.tls();
+        sip_ = rules_.sip();
+        engine_.take_rules(tls_.get(), sip_.get());
+    }
+
     // RSS mode: this worker's queue of every port; it decodes and filters itself.
     unsigned poll_queues(rte_mbuf** out) {
         unsigned got = 0, seen = 0;
@@ -95,13 +118,17 @@ private:
     void snapshot() {
         seqlock_write(slot_.snap_version, slot_.snap,
                       WorkerSlot::Snapshot{engine_.counters(), rx_, engine_.live_flows(), engine_.tls_counters(),
-                                           engine_.reassembly_counters()});
+                                           engine_.reassembly_counters(), engine_.sip_counters(), generation_});
     }
 
     const Config& cfg_;
     const Runtime& rt_;
     RunState& rs_;
     WorkerSlot& slot_;
+    const LiveRules& rules_;
+    uint64_t generation_;
+    std::shared_ptr<const TlsShared> tls_;
+    std::shared_ptr<const SipShared> sip_;
     RingFactSink sink_;
     FlowEngine engine_;
     RxCounters rx_;

@@ -1,0 +1,35 @@
+#include "workers/live_rules.h"
+
+#include "workers/sip_setup.h"
+#include "workers/tls_setup.h"
+
+namespace cs {
+
+bool LiveRules::load(const Config& cfg, std::string* error) {
+    auto tls = std::make_shared<TlsShared>();
+    if (!load_tls_shared(cfg, tls.get(), error)) return false;
+    auto sip = std::make_shared<SipShared>();
+    if (!load_sip_shared(cfg, sip.get(), error)) return false;
+    std::lock_guard<std::mutex> g(mu_);
+    tls_ = std::move(tls);
+    sip_ = std::move(sip);
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+    return true;
+}
+
+bool LiveRules::reload(const Config& cfg, std::string* error) {
+    // Trust stores are not reloaded: only the signature files are.
+    auto tls = std::make_shared<TlsShared>(*this->tls());
+    std::shared_ptr<const RuleSet> identity = tls->rules;
+    if (!reload_rule_set(identity_rules_path(cfg), BuildOptions{}, identity, error)) return false;
+    set_identity_rules(*tls, std::move(identity));
+    auto sip = std::make_shared<SipShared>();
+    if (!load_sip_shared(cfg, sip.get(), error)) return false;
+    std::lock_guard<std::mutex> g(mu_);
+    tls_ = std::move(tls);
+    sip_ = std::move(sip);
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+    return true;
+}
+
+}  // namespace cs

@@ -1,0 +1,132 @@
+#include "workers/sip_stream.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "workers/sip_parser.h"
+
+namespace cs {
+
+void SipStreamDir::begin(uint8_t* buf, uint32_t capacity, uint32_t max_body, SipMessageVisitor* visitor,
+                         SipStreamCounters* n) {
+    *this = SipStreamDir{};
+    buf_ = buf;
+    cap_ = capacity;
+    max_body_ = max_body;
+    visitor_ = visitor;
+    n_ = n;
+}
+
+void SipStreamDir::on_data(const uint8_t* data, uint32_t len) {
+    while (len) {
+        if (skip_) {
+            const uint32_t k = std::min(skip_, len);
+            skip_ -= k;
+            data += k;
+            len -= k;
+            continue;
+        }
+        if (used_ == 0) first_frame_ = frame_;
+        const uint32_t k = std::min(cap_ - used_, len);
+        std::memcpy(buf_ + used_, data, k);
+        used_ += k;
+        data += k;
+        len -= k;
+        drain();
+        if (used_ == cap_ && len) {
+            // Full and still no message: garbage that never frames; start over.
+            n_->bytes_discarded += used_;
+            used_ = 0;
+            resyncing_ = true;
+        }
+    }
+}
+
+void SipStreamDir::on_gap(uint32_t missing_bytes) {
+    ++n_->gaps;
+    if (skip_ >= missing_bytes) {  // the hole fell inside a body being skipped anyway
+        skip_ -= missing_bytes;
+        return;
+    }
+    n_->bytes_discarded += used_;
+    used_ = 0;
+    skip_ = 0;
+    resyncing_ = true;
+}
+
+void SipStreamDir::consume(uint32_t n) {
+    std::memmove(buf_, buf_ + n, used_ - n);
+    used_ -= n;
+    if (used_) first_frame_ = frame_;
+}
+
+// Finds the next line that starts a SIP message; drops what precedes it.
+bool SipStreamDir::resync() {
+    for (uint32_t i = 0; i < used_; ++i) {
+        if (i > 0 && buf_[i - 1] != '\n') continue;
+        const uint32_t left = used_ - i;
+        if (left < 16 && left < cap_ - i) {
+            // Too short to tell yet: keep it, wait for more.
+            n_->bytes_discarded += i;
+            if (i) consume(i);
+            return false;
+        }
+        if (looks_like_sip({buf_ + i, left})) {
+            n_->bytes_discarded += i;
+            if (i) consume(i);
+            resyncing_ = false;
+            ++n_->resyncs;
+            return true;
+        }
+    }
+    n_->bytes_discarded += used_;
+    used_ = 0;
+    return false;
+}
+
+void SipStreamDir::drain() {
+    for (;;) {
+        if (resyncing_ && !resync()) return;
+        const uint32_t ka = sip_keepalive_bytes({buf_, used_});
+        if (ka) consume(ka);
+        if (used_ == 0) return;
+        const SipFrame fr = sip_frame({buf_, used_}, cap_, max_body_);
+        if (fr.status == SipFrame::kComplete) {
+            ++n_->messages;
+            visitor_->on_message({buf_, fr.length}, fr.length, true, first_frame_);
+            consume(fr.length);
+            continue;
+        }
+        if (fr.status == SipFrame::kInvalid) {
+            ++n_->invalid;
+            resyncing_ = true;
+            // Skip the line that failed, so the search starts after it.
+            buf_[0] = 0;
+            continue;
+        }
+        // Need more. A message the buffer cannot hold: report it from what is here.
+        if (fr.length > cap_ && fr.header_bytes && used_ == cap_) {
+            ++n_->oversize;
+            ++n_->messages;
+            visitor_->on_message({buf_, used_}, fr.length, false, first_frame_);
+            skip_ = fr.length - used_;
+            used_ = 0;
+        }
+        return;
+    }
+}
+
+SipStreamPool::SipStreamPool(uint32_t count, uint32_t buffer_bytes)
+    : buffer_bytes_(buffer_bytes),
+      bufs_(new uint8_t[size_t(count) * 2 * buffer_bytes]),
+      dirs_(new SipStreamDir[size_t(count) * 2]),
+      free_(new uint32_t[count]),
+      free_count_(count) {
+    for (uint32_t i = 0; i < count; ++i) free_[i] = count - 1 - i;
+}
+
+uint32_t SipStreamPool::alloc() { return free_count_ ? free_[--free_count_] : kNone; }
+
+void SipStreamPool::free(uint32_t slot) { free_[free_count_++] = slot; }
+
+}  // namespace cs
