@@ -21,9 +21,9 @@ struct SdpMedia {
     std::string_view proto;      // "RTP/AVP", "RTP/SAVP", ...
     bool wildcard = false;       // format list "*" (as Webex answers a rejected stream)
     static constexpr int kMaxCodecs = 16;
-    SdpCodec codecs[kMaxCodecs]; // in m= line order
+    SdpCodec codecs[kMaxCodecs]; // in m= line order; RTP protocols only (RTP/AVP, RTP/SAVP, ...)
     uint8_t codec_count = 0;     // kept
-    uint8_t codec_total = 0;     // listed
+    uint8_t codec_total = 0;     // payload types listed (at most 255 counted)
     std::string_view direction;  // "sendrecv", "sendonly", "recvonly", "inactive"; empty: session's or default
     std::string_view connection; // media-level c= address, may be empty
 };
@@ -33,9 +33,10 @@ enum SdpAnomaly : uint32_t {
     kSdpNoVersion = 1u << 0,      // first line not v=0
     kSdpBadLine = 1u << 1,        // a line not "x=value"
     kSdpBadMediaLine = 1u << 2,   // m= line malformed (skipped)
-    kSdpBadRtpmap = 1u << 3,
+    kSdpBadRtpmap = 1u << 3,      // rtpmap / fmtp malformed, at session level, or for a type the m= line lacks
     kSdpTooManyMedia = 1u << 4,   // more m= lines than kept
     kSdpTooManyCodecs = 1u << 5,
+    kSdpBadFormat = 1u << 6,      // an RTP m= format not a payload type 0..127 (not kept)
 };
 
 struct SdpSession {

@@ -36,8 +36,9 @@ enum SipAnomaly : uint32_t {
     kSipTooManyValues = 1u << 7,       // more Route / Via values than kept (counted, not kept)
     kSipBareLf = 1u << 8,              // lines ended by LF alone
     kSipBodyLengthMismatch = 1u << 9,  // datagram body length != Content-Length
-    kSipBadHeaderLine = 1u << 10,      // a line not "name: value", or a control character outside a quoted pair (skipped)
+    kSipBadHeaderLine = 1u << 10,      // a line not "name: value", or with a raw control character (skipped)
     kSipBadHeaderValue = 1u << 11,     // a From/To/Contact/Route/Via/Warning value that does not split (raw kept)
+    kSipNoBlankLine = 1u << 12,        // the bytes ended after a header line without the blank line (taken whole)
 };
 
 // ---- stream framing -----------------------------------------------------------
@@ -167,7 +168,10 @@ enum class SipParseStatus : uint8_t { kOk, kNeedMore, kInvalid };
 // tolerance. Headers the parser does not know are skipped.
 // With kNeedMore `out` still holds what the bytes gave: a datagram cut inside
 // its body has its headers and the body present (kSipBodyLengthMismatch); one
-// cut inside the header block has the complete header lines (header_bytes 0).
+// cut inside a header line has the complete lines before it (header_bytes 0).
+// Bytes that end right after a header line, without the blank line, are taken
+// as a whole message without body (kSipNoBlankLine): some UDP stacks send
+// ACK and BYE like that; stream framing never hands such bytes over.
 // Without Content-Length the body is the rest of the bytes (RFC 3261 §18.3:
 // a datagram's body runs to its end; stream framing passes no more).
 SipParseStatus parse_sip_message(std::span<const uint8_t> bytes, SipMessage& out, const char** why = nullptr);
