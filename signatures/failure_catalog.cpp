@@ -195,81 +195,119 @@ constexpr CatalogEntry kEntries[] = {
      "SIP_PRELOADED_ROUTE_REJECTED",
      3,
      "denied",
+     "Inbound, Issue 4: Expressway-E or C does not support preloaded SIP Route headers",
      "",
-     "",
+     {"the zone that received Webex's INVITE has Preloaded SIP routes support Off, so it rejects INVITEs that "
+     "carry a Route header (the Unified CM cluster FQDN Webex routes on): typically the Expressway-C traversal "
+     "client zone (xConfiguration Zones Zone N TraversalClient SIP PreloadedSipRoutes Accept: \"Off\")",
+     "the Expressway-E traversal server zone has it Off (then the Expressway-E itself answers the 404); the "
+     "Warning host names the Expressway that rejected the call", ""},
      {},
-     {},
-     "",
+     "On the zone of the Expressway named by the Warning host (Configuration > Zones > Zones > the Hybrid Call "
+     "traversal zone): set Preloaded SIP routes support On, i.e. SIP PreloadedSipRoutes Accept On on the zone "
+     "(xConfiguration Zones Zone N TraversalClient SIP PreloadedSipRoutes Accept: On).",
      ""},
     {FailureCode::kSipSearchRuleRejected,
      "SIP_SEARCH_RULE_REJECTED",
      3,
      "denied",
+     "Outbound, Issue 3: Expressway search rule misconfiguration",
      "",
-     "",
+     {"a generic search rule (e.g. 'to DNS', priority 100, On successful match Stop) matches the Webex "
+     "Request-URI before 'Webex Hybrid - to Webex Cloud' (priority 101), so the call goes to the generic DNS "
+     "zone and never towards Webex", "that zone then looks up the Request-URI's own domain "
+     "(_sips._tcp.<subdomain>.call.ciscospark.com) instead of callservice.ciscospark.com and fails", ""},
      {},
-     {},
-     "",
+     "Expressway-E: Configuration > Dial plan > Search rules: give the Webex Hybrid rule (pattern "
+     ".*@.*\\.ciscospark\\.com, target the Hybrid Call Services DNS zone) a lower priority number than any "
+     "generic DNS rule, e.g. priority 99; the lowest number is tried first.",
      ""},
     {FailureCode::kSipCallPolicyRejected,
      "SIP_CALL_POLICY_REJECTED",
      3,
      "denied",
+     "Outbound, Issue 4: Expressway CPL misconfiguration",
      "",
-     "",
+     {"a Call Policy (CPL) rule rejects the call before any search rule runs: the toll-fraud rule has Source and "
+     "Destination swapped (Source .*, Destination .*@<subdomain>\\.call\\.ciscospark\\.com.*, Action Reject)",
+     "nothing is sent towards Webex for this call: no DNS lookup, no connection", ""},
      {},
-     {},
-     "",
+     "Expressway-E: Configuration > Call Policy > Rules (Call Policy mode Local CPL): the rule must have Source "
+     ".*@<your subdomain>\\.call\\.ciscospark\\.com.* and Destination .* (unauthenticated callers, Action "
+     "Reject): swap the CPL source and destination patterns.",
      ""},
     {FailureCode::kSipCodecRejected,
      "SIP_CODEC_REJECTED",
      3,
      "error",
+     "Bidirectional, Issue 1: IP Phone/Collaboration Endpoint is offering an audio codec other than G.711, "
+     "G.722, or AAC-LD",
      "",
-     "",
+     {"the Unified CM region relationship between the Expressway-C trunk's device pool region and the "
+     "phone/Webex-RD region allows only G.729 (e.g. an 8 kbps audio bit rate); Hybrid Call supports G.711, "
+     "G.722 and AAC-LD only",
+     "Webex answered with the audio stream zeroed (m=audio 0) and Unified CM tore the call down (BYE, Q.850 "
+     "cause 47 No resource available); with a Delayed Offer trunk Unified CM rejects Webex's codecs instead", ""},
      {},
-     {},
-     "",
+     "Unified CM: put the Expressway-C SIP trunk in a device pool whose region allows AAC-LD (or G.722/G.711) "
+     "towards the phone and Webex-RD regions (System > Region Information > Region: raise the maximum audio bit "
+     "rate, e.g. the RTP-Infrastructure region), then reset the trunk.",
      ""},
     {FailureCode::kSipCodecOfferUnsupported,
      "SIP_CODEC_OFFER_UNSUPPORTED",
      2,
      "info",
+     "Bidirectional, Issue 1: IP Phone/Collaboration Endpoint is offering an audio codec other than G.711, "
+     "G.722, or AAC-LD",
      "",
-     "",
+     {"the audio offer carries no G.711, G.722 or AAC-LD: the Unified CM region relationship allows only a codec "
+     "Webex does not support (G.729); this call got through, a call to Webex with the same offer will not", "", ""},
      {},
-     {},
-     "",
+     "Unified CM: let the region of the Expressway-C trunk's device pool use AAC-LD (or G.722/G.711) with the "
+     "phone and Webex-RD regions (System > Region Information > Region).",
      ""},
     {FailureCode::kSipMessageTooLarge,
      "SIP_MESSAGE_TOO_LARGE",
      3,
      "error",
+     "Bidirectional, Issue 2: Unified CM Max Incoming Message Size Exceeded",
      "",
-     "",
+     {"Unified CM's SIP Max Incoming Message Size kept its old low value (5000 bytes) through an upgrade: it "
+     "closes the TCP socket on a larger message (an INVITE or Webex's 200 OK with video SDP) without answering",
+     "no ACK is ever sent for Webex's 200 OK, so Webex times the dialog out and sends 603 Decline", ""},
      {},
-     {},
-     "",
+     "Unified CM: System > Service Parameters > Cisco CallManager > Clusterwide Parameters (Device - SIP): set "
+     "SIP Max Incoming Message Size to 18000, then restart the affected SIP trunks and devices.",
      ""},
     {FailureCode::kSipDelayedOfferRejected,
      "SIP_DELAYED_OFFER_REJECTED",
      3,
      "error",
+     "CMR Hybrid (seed 003): call fails with 500 Internal Server Error from the WebEx cloud",
      "",
-     "",
+     {"the Unified CM SIP trunk towards the Expressway-C sends Delayed Offer (an INVITE without SDP); the WebEx "
+     "cloud requires Early Offer and answers 500 \"Invalid content in far end 200 OK\"", "", ""},
      {},
-     {},
-     "",
+     "Unified CM: Device > Device Settings > SIP Profile (the profile of the trunk to the Expressway-C) > Trunk "
+     "Specific Configuration: enable Early Offer support for voice and video calls, then reset the trunk (and the "
+     "trunks to TelePresence Conductor / SME where used). Media Termination Point Required on the trunk also "
+     "forces Early Offer but is not recommended: the MTP must then support the video codecs.",
      ""},
     {FailureCode::kSipCalltypeStripped,
      "SIP_CALLTYPE_STRIPPED",
      2,
      "change",
+     "Inbound, Issue 5: Cisco Webex app is receiving two call notifications (toasts)",
      "",
-     "",
+     {"a zone with SIP parameter preservation Off lets the Expressway B2BUA rewrite the Contact and drop "
+     ";call-type=squared (the egress-zone of the stripped copy names the zone: the Expressway-E traversal server "
+     "zone, the Expressway-C traversal client zone or the Unified CM neighbor zone)",
+     "Webex then cannot recognise and cancel the call the CTI-RD/Webex-RD forks back to it: the user sees two "
+     "toasts (the call itself works)", ""},
      {},
-     {},
-     "",
+     "Expressway: Configuration > Zones > Zones > the zone named as the stripping hop: set SIP parameter "
+     "preservation On (xConfiguration Zones Zone N TraversalServer SIP ParameterPreservation Mode: On); check "
+     "every zone on the path to Unified CM.",
      ""},
     {FailureCode::kSipNoFinalResponse,
      "SIP_NO_FINAL_RESPONSE",
@@ -277,9 +315,12 @@ constexpr CatalogEntry kEntries[] = {
      "error",
      "",
      "",
+     {"the next hop never answered the INVITE (down, unreachable, or the request or its answers were dropped "
+     "on the way)", "it answered only provisionally and then went silent", "the answers took a path this "
+     "capture does not see"},
      {},
-     {},
-     "",
+     "Check the next hop named in the event (its reachability, its logs for this Call-ID) and any firewall or "
+     "SIP ALG between the two.",
      ""},
     {FailureCode::kSipCallFailed,
      "SIP_CALL_FAILED",
@@ -287,9 +328,11 @@ constexpr CatalogEntry kEntries[] = {
      "error",
      "",
      "",
+     {"see the status code, the Warning and Reason headers and the Server/User-Agent of the side that answered",
+     "", ""},
      {},
-     {},
-     "",
+     "Check why the side that sent the final response refused the call (its Server/User-Agent and the Warning "
+     "agent name it): its logs for this Call-ID.",
      ""},
     {FailureCode::kSipCleartextOnTlsPort,
      "SIP_CLEARTEXT_ON_TLS_PORT",
@@ -297,9 +340,11 @@ constexpr CatalogEntry kEntries[] = {
      "protocol",
      "",
      "",
+     {"a zone or trunk sends SIP over TCP to a port meant for TLS (5061/5062): its transport is TCP where TLS is "
+     "expected", "a middlebox (SIP ALG, TLS proxy) decrypts the traffic and forwards it in clear", ""},
      {},
-     {},
-     "",
+     "Set the transport of the zone or trunk that sent it to TLS (Expressway: Configuration > Zones > Zones > "
+     "SIP transport), and disable SIP inspection or TLS interception on the firewalls in between.",
      ""},
     {FailureCode::kCallOk,
      "CALL_OK",

@@ -1,0 +1,325 @@
+#include "workers/sip_event_log.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "pipeline/ecs_json.h"
+#include "workers/catalog_json.h"
+#include "workers/tls_event_log.h"
+
+namespace cs {
+
+namespace {
+
+std::string vantage_name(const EventContext& ctx, uint16_t v) {
+    return v < ctx.vantages.size() ? ctx.vantages[v] : fmt::format("vantage {}", v);
+}
+
+std::string endpoint(const IpAddr& ip, uint16_t port) {
+    return ip.is_v4() ? fmt::format("{}:{}", ip.to_string(), port) : fmt::format("[{}]:{}", ip.to_string(), port);
+}
+
+const char* transport_name(uint8_t t) { return t == 17 ? "udp" : "tcp"; }
+
+// Wire text as valid UTF-8: a byte that does not start or continue a
+// well-formed sequence (hostile input, or a value cut inside a character)
+// becomes '?', so every event parses as JSON whatever the message carried.
+std::string utf8(std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+    const size_t n = in.size();
+    for (size_t i = 0; i < n;) {
+        const unsigned char b = p[i];
+        size_t len = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : (b & 0xf8) == 0xf0 ? 4 : 0;
+        bool ok = len != 0 && i + len <= n && b != 0;  // NUL too: write_guidance takes C strings
+        for (size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xc0) == 0x80;
+        if (ok && len > 1) {
+            // No overlong forms, no UTF-16 surrogates, nothing above U+10FFFF (RFC 3629).
+            uint32_t cp = b & (0x7f >> len);
+            for (size_t k = 1; k < len; ++k) cp = cp << 6 | (p[i + k] & 0x3f);
+            static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+            ok = cp >= kMin[len] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
+        }
+        if (!ok) {
+            out += '?';
+            ++i;
+            continue;
+        }
+        out.append(in.data() + i, len);
+        i += len;
+    }
+    return out;
+}
+
+void str(JsonWriter& w, std::string_view v) {
+    const std::string clean = utf8(v);
+    w.String(clean.data(), rapidjson::SizeType(clean.size()));
+}
+
+template <size_t N>
+void text(JsonWriter& w, const char* key, const SipText<N>& t) {
+    if (t.empty()) return;
+    w.Key(key);
+    str(w, t.view());
+}
+
+void codecs(JsonWriter& w, const char* key, const SdpAudioSummary* a) {
+    w.Key(key);
+    w.StartArray();
+    if (a && a->present)
+        for (int i = 0; i < std::min<int>(a->codec_count, SdpAudioSummary::kMaxCodecs); ++i) str(w, a->codecs[i].view());
+    w.EndArray();
+}
+
+// The call's story in order, one step per message: "+0.006s L0 <- 404 Not Found";
+// "->" client to server on that leg, "<-" server to client, "xN" a retransmitted message.
+std::string ladder(const SipCallRecord& c) {
+    std::string out;
+    if (c.ladder.empty()) return out;
+    const uint64_t t0 = c.ladder.front().ns;
+    for (const SipStep& s : c.ladder) {
+        if (!out.empty()) out += " | ";
+        const double off = s.ns >= t0 ? double(s.ns - t0) / 1e9 : -double(t0 - s.ns) / 1e9;
+        const std::string leg = s.leg >= 0 ? fmt::format("L{}", s.leg) : "L?";
+        if (s.from_client) fmt::format_to(std::back_inserter(out), "{:+.3f}s {} {} ->", off, leg, s.text.view());
+        else fmt::format_to(std::back_inserter(out), "{:+.3f}s {} <- {}", off, leg, s.text.view());
+        if (s.repeats) fmt::format_to(std::back_inserter(out), " x{}", s.repeats + 1);
+    }
+    if (c.steps_total > c.ladder.size()) fmt::format_to(std::back_inserter(out), " | ... {} more", c.steps_total - c.ladder.size());
+    return out;
+}
+
+void write_leg(JsonWriter& w, const SipCallRecord& c, size_t i, const EventContext& ctx) {
+    const SipLeg& l = c.legs[i];
+    w.StartObject();
+    w.Key("id"); w.String(fmt::format("L{}", i).c_str());
+    w.Key("vantage"); w.String(vantage_name(ctx, l.vantage).c_str());
+    w.Key("transport"); w.String(transport_name(l.transport));
+    w.Key("direction"); w.String(direction_name(l.direction));
+    w.Key("client"); w.String(endpoint(l.client_ip, l.client_port).c_str());
+    w.Key("server"); w.String(endpoint(l.server_ip, l.server_port).c_str());
+    w.Key("first_frame"); w.Uint(l.first_frame);
+    w.Key("messages"); w.Uint(l.messages);
+    w.Key("retransmissions"); w.Uint(l.retransmissions);
+    w.Key("max_message_bytes"); w.Uint(l.max_msg_bytes);
+    if (l.invite) {
+        const SipFact& inv = *l.invite;
+        w.Key("invite_frame"); w.Uint(inv.frame);
+        text(w, "contact", inv.contact);
+        w.Key("call_type_squared"); w.Bool(inv.call_type_squared);
+        text(w, "egress_zone", inv.egress_zone);
+        text(w, "route", inv.route);
+    }
+    w.EndObject();
+}
+
+// Names (and remediation) of every signature that matched a kept message, by rule id.
+void write_rules(JsonWriter& w, const SipCallRecord& c, const RuleSet* rules) {
+    std::vector<uint32_t> ids;
+    auto add = [&](const SipFact& f) {
+        ids.insert(ids.end(), f.matched_rules, f.matched_rules + std::min<int>(f.matched_count, SipFact::kMaxRules));
+    };
+    for (const SipLeg& l : c.legs)
+        if (l.invite) add(*l.invite);
+    for (const auto* f : {&c.answer, &c.failure, &c.bye, &c.large})
+        if (*f) add(**f);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    w.Key("rules");
+    w.StartArray();
+    for (uint32_t id : ids) {
+        w.StartObject();
+        w.Key("id"); w.Uint(id);
+        if (const auto index = rules ? rules->index_of(id) : std::nullopt) {
+            const Rule& r = rules->rule(*index);
+            w.Key("name"); w.String(r.name.c_str());
+            if (!r.description.empty()) { w.Key("description"); w.String(r.description.c_str()); }
+            if (!r.remediation.empty()) { w.Key("remediation"); w.String(r.remediation.c_str()); }
+        }
+        w.EndObject();
+    }
+    w.EndArray();
+}
+
+// Which kept values were cut to fit the fact (the event says so).
+std::vector<const char*> truncated_fields(const SipFact* inv, const SipFact* resp) {
+    std::vector<const char*> out;
+    if (inv) {
+        if (inv->request_uri.truncated) out.push_back("request_uri");
+        if (inv->from_uri.truncated) out.push_back("from");
+        if (inv->to_uri.truncated) out.push_back("to");
+        if (inv->route.truncated) out.push_back("route");
+        if (inv->contact.truncated) out.push_back("contact");
+        if (inv->call_id.truncated) out.push_back("call_id");
+    }
+    if (resp) {
+        if (resp->warning.truncated) out.push_back("warning");
+        if (resp->reason.truncated) out.push_back("reason");
+    }
+    return out;
+}
+
+const char* ecs_outcome(SipOutcome o) {
+    switch (o) {
+        case SipOutcome::kAnswered: case SipOutcome::kCancelled: case SipOutcome::kRedirected: return "success";
+        case SipOutcome::kFailed: case SipOutcome::kUnanswered: return "failure";
+        default: return "unknown";
+    }
+}
+
+std::string topic_of(FailureCode code) {
+    return code == FailureCode::kCallOk ? fmt::format("callsentry.ok.{}", catalog_entry(code).name) : topic_for(code);
+}
+
+}  // namespace
+
+RenderedEvent render_sip_call(const SipCallEvent& e, const EventContext& ctx, const RuleSet* rules) {
+    const SipCallRecord& c = e.call;
+    const SipVerdict& v = e.verdict;
+    const CatalogEntry& entry = catalog_entry(v.code);
+    const SipLeg* leg = c.leg(v.leg);
+    const SipFact* inv = c.invite_for(v.leg);
+    const SipFact* resp = deciding_response(c, v);
+    const uint64_t start = inv ? std::min(inv->ts_ns, c.first_ns) : c.first_ns;
+
+    rapidjson::StringBuffer buf;
+    JsonWriter w(buf);
+    w.StartObject();
+    w.Key("@timestamp"); w.String(iso8601_ms(start).c_str());
+    w.Key("schema"); w.String("callsentry/1");
+    w.Key("event"); w.StartObject();
+    w.Key("kind"); w.String(v.code == FailureCode::kCallOk ? "event" : "alert");
+    w.Key("category"); w.StartArray(); w.String("network"); w.EndArray();
+    w.Key("type"); w.StartArray(); w.String("protocol");
+    if (entry.event_type != "protocol") w.String(entry.event_type.data(), entry.event_type.size());
+    w.EndArray();
+    w.Key("action"); w.String(c.cleartext ? "sip_connection" : "sip_call");
+    w.Key("code"); w.String(entry.name.data(), entry.name.size());
+    w.Key("severity"); w.Int(entry.severity);
+    w.Key("outcome"); w.String(ecs_outcome(v.outcome));
+    w.Key("reason"); str(w, v.detail);
+    w.Key("start"); w.String(iso8601_ms(start).c_str());
+    w.Key("end"); w.String(iso8601_ms(e.decided_ns).c_str());
+    w.EndObject();
+
+    w.Key("observer"); w.StartObject();
+    w.Key("vantage"); w.String(leg ? vantage_name(ctx, leg->vantage).c_str() : "unknown");
+    w.Key("ingress"); w.StartObject(); w.Key("interface"); w.StartObject(); w.Key("name");
+    w.String(leg && leg->vantage < ctx.interfaces.size() ? ctx.interfaces[leg->vantage].c_str() : "unknown");
+    w.EndObject(); w.EndObject();
+    std::vector<uint16_t> seen_on;
+    for (const SipLeg& l : c.legs)
+        if (std::find(seen_on.begin(), seen_on.end(), l.vantage) == seen_on.end()) seen_on.push_back(l.vantage);
+    w.Key("vantages"); w.StartArray();
+    for (uint16_t x : seen_on) w.String(vantage_name(ctx, x).c_str());
+    w.EndArray();
+    w.EndObject();
+
+    const Direction dir = c.cleartext && leg ? leg->direction : v.inbound ? Direction::kInbound : Direction::kOutbound;
+    if (leg) {
+        write_endpoint(w, "source", leg->client_ip, leg->client_port);
+        write_endpoint(w, "destination", leg->server_ip, leg->server_port);
+    }
+    w.Key("network"); w.StartObject();
+    w.Key("transport"); w.String(transport_name(leg ? leg->transport : 6));
+    w.Key("protocol"); w.String("sip");
+    w.Key("direction"); w.String(direction_name(dir));
+    if (leg) {
+        w.Key("community_id");
+        w.String(community_id_v1(leg->client_ip, leg->server_ip, leg->client_port, leg->server_port, leg->transport).c_str());
+    }
+    w.EndObject();
+
+    w.Key("sip"); w.StartObject();
+    w.Key("call_id"); str(w, c.call_id);
+    if (c.cleartext && !c.ladder.empty()) {
+        w.Key("message"); str(w, c.ladder.front().text.view());
+    }
+    if (inv) {
+        text(w, "method", inv->method_text);
+        text(w, "request_uri", inv->request_uri);
+        text(w, "from", inv->from_uri);
+        text(w, "to", inv->to_uri);
+        text(w, "user_agent", inv->user_agent);
+        text(w, "route", inv->route);
+        text(w, "contact", inv->contact);
+    }
+    if (resp) {
+        w.Key("status_code"); w.Uint(resp->status);
+        text(w, "reason_phrase", resp->reason_phrase);
+        text(w, "warning", resp->warning);
+        if (!resp->server.empty()) text(w, "server", resp->server);
+        else text(w, "server", resp->user_agent);
+    }
+    const SipText<128>* reason = resp && !resp->reason.empty() ? &resp->reason : c.bye ? &c.bye->reason : nullptr;
+    if (reason) text(w, "reason", *reason);
+    if (!c.cleartext) {
+        const bool early = inv && inv->has_sdp;
+        const SdpAudioSummary* offered = early ? &inv->audio : c.answer && c.answer->has_sdp ? &c.answer->audio : nullptr;
+        const SdpAudioSummary* answered = early && c.answer && c.answer->has_sdp ? &c.answer->audio : nullptr;
+        if (inv) { w.Key("offer"); w.String(early ? "early" : "delayed"); }
+        codecs(w, "codecs_offered", offered);
+        codecs(w, "codecs_answered", answered);
+        if (answered && answered->present) { w.Key("audio_port_answered"); w.Uint(answered->port); }
+    }
+    if (v.setup_ns >= 0) { w.Key("setup_ms"); w.Double(double(v.setup_ns) / 1e6); }
+    if (v.latency_ns >= 0) { w.Key("latency_ms"); w.Double(double(v.latency_ns) / 1e6); }
+    uint32_t max_bytes = 0;
+    for (const SipLeg& l : c.legs) max_bytes = std::max(max_bytes, l.max_msg_bytes);
+    w.Key("max_message_bytes"); w.Uint(max_bytes);
+    if (c.large) {
+        w.Key("large_message"); w.StartObject();
+        const SipFact& m = *c.large;
+        const std::string line = m.is_request ? fmt::format("{} {}", m.method_text.view(), m.request_uri.view())
+                                              : fmt::format("{} {}", m.status, m.reason_phrase.view());
+        w.Key("start_line"); str(w, line);
+        w.Key("bytes"); w.Uint(m.msg_bytes);
+        w.Key("header_bytes"); w.Uint(m.header_bytes);
+        w.Key("content_length"); w.Uint(m.content_length);
+        w.Key("limit"); w.Uint(c.size_limit);
+        w.Key("frame"); w.Uint(m.frame);
+        if (c.large_end.seen) {
+            w.Key("closed_with"); w.String(c.large_end_rst ? "rst" : "fin");
+            w.Key("close_frame"); w.Uint(c.large_end.frame);
+        }
+        w.EndObject();
+    }
+    w.Key("retransmissions"); w.Uint(c.retransmissions);
+    w.Key("ladder"); str(w, ladder(c));
+    w.Key("legs"); w.StartArray();
+    for (size_t i = 0; i < c.legs.size(); ++i) write_leg(w, c, i, ctx);
+    w.EndArray();
+    const std::vector<const char*> cut = truncated_fields(inv, resp);
+    if (!cut.empty()) {
+        w.Key("truncated"); w.StartArray();
+        for (const char* f : cut) w.String(f);
+        w.EndArray();
+    }
+    w.EndObject();
+
+    std::vector<std::string> evidence;
+    for (const SipEvidence& x : v.evidence) {
+        const SipLeg* l = c.leg(x.leg);
+        evidence.push_back(utf8(l ? fmt::format("frame {} ({}): {}", x.frame, vantage_name(ctx, l->vantage), x.text)
+                                  : fmt::format("frame {}: {}", x.frame, x.text)));
+    }
+    w.Key("callsentry"); w.StartObject();
+    write_guidance(w, v.code, v.inbound, evidence);
+    w.Key("call"); w.StartObject();
+    w.Key("outcome"); w.String(sip_outcome_name(v.outcome));
+    w.Key("closed_by"); w.String(sip_close_name(c.closed));
+    w.Key("legs"); w.Uint(uint32_t(c.legs.size()));
+    if (c.unlisted_leg_facts) { w.Key("unlisted_leg_messages"); w.Uint(c.unlisted_leg_facts); }
+    w.Key("steps"); w.Uint(c.steps_total);
+    if (c.retried_after) { w.Key("retried_after"); w.Uint(c.retried_after); }
+    if (!v.stripping_hop.empty()) { w.Key("stripping_hop"); str(w, v.stripping_hop); }
+    w.EndObject();
+    write_rules(w, c, rules);
+    w.EndObject();
+    w.EndObject();
+    return {topic_of(v.code), buf.GetString()};
+}
+
+}  // namespace cs
