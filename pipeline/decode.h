@@ -14,7 +14,7 @@ enum class DecodeStatus : uint8_t {
     kOk = 0,
     kNotIp,              // ARP, LLDP, ...: not analysed, not an anomaly
     kNotTcpUdp,          // ICMP, ESP, ...: not analysed, not an anomaly
-    kFragment,           // non-first IP fragment: no L4 header to read
+    kFragment,           // non-first IP fragment: no L4 header to read, the frag_* fields filled
     kTruncatedEthernet,
     kTruncatedVlan,
     kTooManyVlans,       // more than two tags
@@ -42,7 +42,9 @@ inline bool decode_status_is_anomaly(DecodeStatus s) {
 // `len` bytes are readable at `data`; when out.wire_len is larger, the frame
 // goes on in buffers decode does not see (a chained mbuf): lengths are checked
 // against wire_len, headers must lie within `len`, and payload_len counts only
-// the readable payload (payload_wire_len the whole).
+// the readable payload (payload_wire_len the whole). An IP fragment also gets
+// the frag_* fields, for ip_reassembly: first fragments still decode their L4
+// header (kOk), later ones stop at L3 (kFragment).
 DecodeStatus decode_packet(const uint8_t* data, uint32_t len, PacketView& out);
 
 }  // namespace cs

@@ -23,26 +23,33 @@ struct TcpOptions {
 };
 
 struct PacketView {
+    // Fields are ordered so the view packs into two cache lines, one byte to
+    // spare (the static_assert below): it is the mbuf's private area. Every default
+    // is zero (decode clears the view with memset).
     // Filled by capture.
     uint64_t ts_ns = 0;      // packet time (file timestamp offline, receive time live)
     uint32_t frame = 0;      // 1-based frame number within its input port
     uint16_t vantage = 0;    // index into the configured vantage labels
     // L2
     uint8_t vlan_count = 0;  // 0, 1 (802.1Q) or 2 (QinQ)
+    uint8_t ip_version = 0;  // (L3) 4 or 6
     uint16_t vlan[2] = {};   // outer first
     // L3
-    uint8_t ip_version = 0;  // 4 or 6
     uint8_t ttl = 0;         // IPv4 TTL or IPv6 hop limit
-    uint16_t ip_id = 0;      // IPv4 identification (0 for IPv6)
     bool df = false;         // IPv4 don't-fragment
-    bool fragment = false;   // an IP fragment (L4 fields valid only on the first)
+    bool fragment = false;   // an IP fragment (L4 fields valid only on the first); the
+                             // frag_* fields describe it, on first and later fragments alike
+    bool more_fragments = false;  // IPv4 MF / IPv6 M flag
+    uint16_t ip_id = 0;           // IPv4 identification (0 for IPv6)
+    uint16_t frag_offset = 0;     // in bytes, from the start of the fragmentable part
+    uint32_t frag_id = 0;         // IPv4 identification or the IPv6 fragment header's
     IpAddr src, dst;
     // L4
     uint8_t l4_proto = 0;    // 6 TCP, 17 UDP, other values: no L4 fields
-    uint16_t sport = 0, dport = 0;
-    uint32_t seq = 0, ack = 0;
     uint8_t tcp_flags = 0;
+    uint16_t sport = 0, dport = 0;
     uint16_t window = 0;
+    uint32_t seq = 0, ack = 0;
     TcpOptions tcp_opts;
     const uint8_t* payload = nullptr;
     uint32_t payload_len = 0;       // bytes readable at `payload`
@@ -50,9 +57,17 @@ struct PacketView {
                                     // when the frame continues in further mbuf segments
     uint32_t wire_len = 0;   // captured frame length, set by capture (decode reads at most
                              // the contiguous bytes it is given, checks lengths against this)
+    // The fragment's data after the IP header(s) (IPv6: after the fragment
+    // header), `frag_len` bytes as the IP header counts them; on a first
+    // fragment of UDP it starts with the UDP header. nullptr when not all of
+    // it is readable here (a chained mbuf, a snaplen cut).
+    uint16_t frag_len = 0;
+    uint8_t frag_proto = 0;  // IPv4 protocol / the IPv6 fragment header's next header
+    const uint8_t* frag_data = nullptr;
 
     bool is_tcp() const { return l4_proto == 6; }
     bool is_udp() const { return l4_proto == 17; }
 };
+static_assert(sizeof(PacketView) <= 128, "PacketView is the mbuf private area: keep it within two cache lines");
 
 }  // namespace cs

@@ -396,6 +396,13 @@ TEST(Decode, Ipv6ExtensionHeaderChain) {
     EXPECT_EQ(v.sport, 5060);
     EXPECT_EQ(v.dport, 5061);
     expect_payload(v, f, payload);
+    // The fragment's data starts after the fragment header: AH, then UDP.
+    EXPECT_EQ(v.frag_data, f.data() + 54 + 32);
+    EXPECT_EQ(v.frag_len, 24 + 8 + 77);
+    EXPECT_EQ(v.frag_proto, 51);
+    EXPECT_EQ(v.frag_id, 0x12345678u);
+    EXPECT_EQ(v.frag_offset, 0);
+    EXPECT_TRUE(v.more_fragments);
 }
 
 TEST(Decode, Ipv6PadNInOptionHeaders) {
@@ -421,6 +428,77 @@ TEST(Decode, Ipv6NonFirstFragment) {
     EXPECT_EQ(v.l4_proto, 17);
     EXPECT_EQ(v.sport, 0);  // no L4 header in a later fragment
     EXPECT_EQ(v.payload_len, 0u);
+    // What reassembly needs: the builder's "UDP header" is fragment data here.
+    EXPECT_EQ(v.frag_id, 42u);
+    EXPECT_EQ(v.frag_offset, 177 * 8);
+    EXPECT_FALSE(v.more_fragments);
+    EXPECT_EQ(v.frag_proto, 17);
+    EXPECT_EQ(v.frag_data, f.data() + 14 + 40 + 8);
+    EXPECT_EQ(v.frag_len, 8 + 200);
+    EXPECT_EQ(v.ip_id, 0);
+}
+
+TEST(Decode, Ipv6FragmentHeaderAfterHopByHopAndItsIdentification) {
+    IpSpec i = v6();
+    i.ipv6_ext = {Ipv6ExtHeader{0, {5, 2, 0, 0}}, Ipv6ExtHeader{44, {0x00, 0xb9, 0xde, 0xad, 0xbe, 0xef}}};
+    Bytes f = gen::build_udp({}, i, {5060, 5060}, sequence(64));  // offset 23*8, M=1
+    PacketView v;
+    ASSERT_EQ(decode(f, v), DecodeStatus::kFragment);
+    EXPECT_EQ(v.frag_id, 0xdeadbeefu);
+    EXPECT_EQ(v.frag_offset, 184);
+    EXPECT_TRUE(v.more_fragments);
+    EXPECT_EQ(v.frag_data, f.data() + 14 + 40 + 8 + 8);
+    EXPECT_EQ(v.frag_len, 8 + 64);
+}
+
+TEST(Decode, SecondFragmentHeaderIsAnAnomaly) {
+    // One datagram's pieces nested inside another's: RFC 8200 allows one fragment header.
+    for (uint8_t second_off : {0x00, 0x08}) {
+        IpSpec i = v6();
+        i.ipv6_ext = {Ipv6ExtHeader{44, {0x00, 0x01, 0, 0, 0, 1}}, Ipv6ExtHeader{44, {0x00, second_off, 0, 0, 0, 2}}};
+        Bytes f = gen::build_udp({}, i, {5060, 5060}, sequence(40));
+        PacketView v;
+        EXPECT_EQ(decode(f, v), DecodeStatus::kBadIpv6ExtHeader) << int(second_off);
+    }
+}
+
+TEST(Decode, FragmentDataNotAllReadableHasNoPointer) {
+    // A fragment continuing in a chained buffer: its facts, but no data pointer.
+    for (int six = 0; six < 2; ++six) {
+        IpSpec i = six ? v6() : v4();
+        if (six) i.ipv6_ext = {Ipv6ExtHeader{44, {0x00, 0x09, 0, 0, 0, 5}}};  // offset 8, M=1
+        Bytes f = gen::build_udp({}, i, {5060, 5060}, sequence(2000));
+        if (!six) {
+            set_be16(f, 14 + 6, 0x2000 | 1);  // MF, offset 8
+            fix_ipv4_checksum(f, 14);
+        }
+        PacketView v;
+        v.wire_len = uint32_t(f.size());
+        ASSERT_EQ(decode_packet(f.data(), 1000, v), DecodeStatus::kFragment) << six;
+        EXPECT_EQ(v.frag_data, nullptr);
+        EXPECT_EQ(v.frag_len, 2008);
+        EXPECT_EQ(v.frag_offset, 8);
+        PacketView whole;
+        ASSERT_EQ(decode(f, whole), DecodeStatus::kFragment);
+        EXPECT_EQ(whole.frag_data, f.data() + f.size() - 2008);
+        EXPECT_EQ(whole.frag_len, 2008);
+    }
+}
+
+TEST(Decode, WholeDatagramsHaveNoFragmentFacts) {
+    for (const IpSpec& i : {v4(), v6()}) {
+        Bytes f = gen::build_udp({}, i, {5060, 5060}, sequence(100));
+        PacketView v;
+        v.frag_id = 9;  // stale from a previous frame: decode resets it
+        ASSERT_EQ(decode(f, v), DecodeStatus::kOk);
+        EXPECT_FALSE(v.fragment);
+        EXPECT_FALSE(v.more_fragments);
+        EXPECT_EQ(v.frag_id, 0u);
+        EXPECT_EQ(v.frag_offset, 0);
+        EXPECT_EQ(v.frag_len, 0);
+        EXPECT_EQ(v.frag_proto, 0);
+        EXPECT_EQ(v.frag_data, nullptr);
+    }
 }
 
 TEST(Decode, Ipv6FragmentHeaderVerdictFollowsTheOffsetNotTheMoreFlag) {
@@ -441,6 +519,11 @@ TEST(Decode, Ipv6FragmentHeaderVerdictFollowsTheOffsetNotTheMoreFlag) {
         EXPECT_EQ(decode(f, v), c.want) << int(c.off_lo);
         EXPECT_TRUE(v.fragment);
         EXPECT_EQ(v.sport, c.want == DecodeStatus::kOk ? 25010 : 0);
+        EXPECT_EQ(v.frag_offset, (c.off_lo >> 3) * 8);
+        EXPECT_EQ(v.more_fragments, (c.off_lo & 1) != 0);
+        EXPECT_EQ(v.frag_proto, 6);
+        EXPECT_EQ(v.frag_id, 1u);
+        EXPECT_EQ(v.frag_len, 40);
     }
 }
 
@@ -452,6 +535,10 @@ TEST(Decode, Ipv4MiddleFragment) {
     EXPECT_EQ(decode(f, v), DecodeStatus::kFragment);
     EXPECT_TRUE(v.fragment);
     EXPECT_EQ(v.sport, 0);
+    EXPECT_EQ(v.frag_offset, 185 * 8);
+    EXPECT_TRUE(v.more_fragments);
+    EXPECT_EQ(v.frag_data, f.data() + 34);
+    EXPECT_EQ(v.frag_len, 108);
 }
 
 TEST(Decode, Ipv4FirstFragmentKeepsL4AndClipsPayload) {
@@ -470,6 +557,13 @@ TEST(Decode, Ipv4FirstFragmentKeepsL4AndClipsPayload) {
     EXPECT_FALSE(v.df);
     EXPECT_EQ(v.dport, 5060);
     expect_payload(v, f, Bytes(payload.begin(), payload.begin() + 100));
+    // Its fragment data is the UDP header and the first 100 bytes.
+    EXPECT_EQ(v.frag_offset, 0);
+    EXPECT_TRUE(v.more_fragments);
+    EXPECT_EQ(v.frag_proto, 17);
+    EXPECT_EQ(v.frag_data, f.data() + 34);
+    EXPECT_EQ(v.frag_len, 108);
+    EXPECT_EQ(v.frag_data + 8, v.payload);
 }
 
 TEST(Decode, Ipv4NonFirstFragmentFillsL3Only) {
@@ -485,6 +579,9 @@ TEST(Decode, Ipv4NonFirstFragmentFillsL3Only) {
     EXPECT_TRUE(v.fragment);
     EXPECT_EQ(v.ip_version, 4);
     EXPECT_EQ(v.ip_id, 777);
+    EXPECT_EQ(v.frag_id, 777u);
+    EXPECT_EQ(v.frag_offset, 1480);
+    EXPECT_FALSE(v.more_fragments);
     EXPECT_EQ(v.ttl, 33);
     EXPECT_EQ(v.src, ip("10.0.0.1"));
     EXPECT_EQ(v.dst, ip("10.0.0.2"));
@@ -960,7 +1057,35 @@ bool same_view(const PacketView& a, const PacketView& b) {
            a.tcp_flags == b.tcp_flags && a.window == b.window && a.tcp_opts.present == b.tcp_opts.present &&
            a.tcp_opts.mss == b.tcp_opts.mss && a.tcp_opts.wscale == b.tcp_opts.wscale &&
            a.tcp_opts.tsval == b.tcp_opts.tsval && a.tcp_opts.tsecr == b.tcp_opts.tsecr &&
-           a.tcp_opts.count == b.tcp_opts.count && a.payload_len == b.payload_len;
+           a.tcp_opts.count == b.tcp_opts.count && a.payload_len == b.payload_len &&
+           a.more_fragments == b.more_fragments && a.frag_id == b.frag_id && a.frag_offset == b.frag_offset &&
+           a.frag_len == b.frag_len && a.frag_proto == b.frag_proto;
+}
+
+TEST(DecodeRobustness, ClearsEverythingButTheCaptureFields) {
+    // decode clears the view with memset: every field must then hold its default.
+    PacketView v;
+    std::memset(static_cast<void*>(&v), 0xa5, sizeof v);
+    v.ts_ns = 7;
+    v.frame = 8;
+    v.vantage = 9;
+    v.wire_len = 0;
+    Bytes arp(60, 0);
+    set_be16(arp, 12, 0x0806);
+    ASSERT_EQ(decode(arp, v), DecodeStatus::kNotIp);
+    PacketView want;
+    want.ts_ns = 7;
+    want.frame = 8;
+    want.vantage = 9;
+    want.wire_len = 60;
+    EXPECT_TRUE(same_view(v, want));
+    EXPECT_EQ(v.ts_ns, 7u);
+    EXPECT_EQ(v.frame, 8u);
+    EXPECT_EQ(v.vantage, 9);
+    EXPECT_EQ(v.payload, nullptr);
+    EXPECT_EQ(v.frag_data, nullptr);
+    EXPECT_EQ(v.payload_wire_len, 0u);
+    EXPECT_EQ(v.wire_len, 60u);
 }
 
 TEST(DecodeRobustness, EveryTruncationIsRejectedOrConsistent) {
@@ -989,6 +1114,10 @@ TEST(DecodeRobustness, EveryTruncationIsRejectedOrConsistent) {
             } else {
                 EXPECT_EQ(v.payload_len, 0u);
             }
+            if (v.frag_data) {
+                EXPECT_GE(v.frag_data, exact.get());
+                EXPECT_LE(v.frag_data + v.frag_len, exact.get() + len);
+            }
         }
     }
 }
@@ -1012,6 +1141,11 @@ TEST(DecodeRobustness, SingleByteCorruptionsStayInBounds) {
                     ASSERT_LE(v.payload + v.payload_len, exact.get() + f.size()) << g.name << " @" << at;
                 } else {
                     ASSERT_EQ(v.payload_len, 0u);
+                }
+                if (v.frag_data) {
+                    ASSERT_TRUE(v.fragment);
+                    ASSERT_GE(v.frag_data, exact.get()) << g.name << " @" << at;
+                    ASSERT_LE(v.frag_data + v.frag_len, exact.get() + f.size()) << g.name << " @" << at;
                 }
                 ASSERT_LE(v.vlan_count, 2);
                 ASSERT_LE(v.tcp_opts.count, 40);
