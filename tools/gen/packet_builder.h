@@ -1,6 +1,7 @@
 // packet_builder: builds wire-exact Ethernet frames (optional 802.1Q/QinQ tags,
-// IPv4 with options or IPv6 with extension headers, TCP with options, UDP) with
-// correct lengths and checksums, the way a Linux or Cisco stack would send them.
+// IPv4 with options or IPv6 with extension headers, TCP with options, UDP, and
+// UDP datagrams fragmented at an MTU) with correct lengths and checksums, the
+// way a Linux or Cisco stack would send them.
 // Used by callsentry-gen for scenario pcaps and by the tests to feed decode.
 #pragma once
 #include <cstdint>
@@ -64,5 +65,17 @@ std::vector<uint8_t> build_tcp(const L2Spec& l2, const IpSpec& ip, const TcpSpec
                                const std::vector<uint8_t>& payload = {});
 std::vector<uint8_t> build_udp(const L2Spec& l2, const IpSpec& ip, const UdpSpec& udp,
                                const std::vector<uint8_t>& payload = {});
+
+// A UDP datagram too large for a link of `mtu` bytes (IP packet size) as the
+// sending host fragments it (RFC 791; RFC 8200 section 4.5), in offset order:
+// each fragment's IP packet is at most `mtu` bytes, every fragment but the last
+// carries a multiple of 8 bytes of the datagram and More Fragments, and the UDP
+// checksum in the first covers the whole datagram. IPv4 fragments carry
+// ip.ip_id (ip.df must be clear); IPv6 fragments repeat ip.ipv6_ext (the
+// unfragmentable part) and add a Fragment header with `ipv6_ident`. Throws
+// std::invalid_argument when the datagram fits the MTU or cannot be split.
+std::vector<std::vector<uint8_t>> build_udp_fragments(const L2Spec& l2, const IpSpec& ip, const UdpSpec& udp,
+                                                      const std::vector<uint8_t>& payload, size_t mtu,
+                                                      uint32_t ipv6_ident = 0);
 
 }  // namespace cs::gen

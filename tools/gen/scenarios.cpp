@@ -13,13 +13,15 @@
 
 #include "pipeline/packet_view.h"
 #include "tools/gen/packet_builder.h"
+#include "tools/gen/sip_scenarios.h"
 
 // Time, randomness, the hosts, the tap (Timeline) and the TCP connection model
-// are in scenarios.h, shared with tls_scenarios.cpp. This file is laid out
-// bottom-up: byte writers; the conversation scripts, UDP and DNS messages;
-// payloads and traffic mixes for the background; then the TCP scenarios and
-// the registry (which also lists tls_scenarios()). Adding a scenario is one
-// function that writes into a Timeline plus one line in kScenarios.
+// are in scenarios.h, shared with tls_scenarios.cpp and sip_scenarios.cpp.
+// This file is laid out bottom-up: byte writers; the conversation scripts,
+// UDP and DNS messages; payloads and traffic mixes for the background; then
+// the TCP scenarios and the registry (which also lists tls_scenarios() and
+// sip_scenarios()). Adding a scenario is one function that writes into a
+// Timeline plus one line in kScenarios.
 
 namespace cs::gen {
 
@@ -801,6 +803,8 @@ std::span<const Scenario> all_scenarios() {
         std::vector<Scenario> v(std::begin(kScenarios), std::end(kScenarios));
         std::span<const Scenario> tls = tls_scenarios();
         v.insert(v.end(), tls.begin(), tls.end());
+        std::span<const Scenario> sip = sip_scenarios();
+        v.insert(v.end(), sip.begin(), sip.end());
         return v;
     }();
     return all;
