@@ -4,8 +4,7 @@
 #pragma once
 #include <rte_mbuf.h>
 
-#include "pipeline/config.h"
-#include "pipeline/decode.h"
+#include "pipeline/admission.h"
 #include "pipeline/run_state.h"
 
 namespace cs {
@@ -20,15 +19,11 @@ inline bool admit_packet(const Config& cfg, rte_mbuf* m, PacketView& v, RxCounte
     v.wire_len = m->pkt_len;
     DecodeStatus s = decode_packet(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, v);
     ++n.decode[size_t(s)];
-    if (s != DecodeStatus::kOk) return false;
-    if (!cfg.monitor_ports.monitored(v.l4_proto, v.sport, v.dport)) {
-        ++n.not_monitored;
-        return false;
+    switch (admission_of(cfg, s, v)) {
+        case Admission::kAdmit: return true;
+        case Admission::kNotMonitored: ++n.not_monitored; return false;
+        default: return false;
     }
-    return true;
 }
-
-// Which worker owns a flow: both directions hash alike (flow_hash is symmetric).
-inline unsigned worker_of(uint32_t hash, unsigned workers) { return unsigned((uint64_t(hash) * workers) >> 32); }
 
 }  // namespace cs

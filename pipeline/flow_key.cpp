@@ -41,6 +41,15 @@ FlowKey flow_key_of(const PacketView& v, bool* from_lo) {
     return k;
 }
 
+FlowKey address_pair_key_of(const PacketView& v) {
+    FlowKey k;
+    const bool src_lo = endpoint_le(v.src, 0, v.dst, 0);
+    k.lo_ip = src_lo ? v.src : v.dst;
+    k.hi_ip = src_lo ? v.dst : v.src;
+    k.proto = 17;
+    return k;
+}
+
 namespace {
 
 // wyhash's multiply-fold: the 128-bit product of two words, its halves XORed.

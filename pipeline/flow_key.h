@@ -22,6 +22,10 @@ struct FlowKey {
 // Builds the canonical key; `*from_lo` tells whether the packet's source is the lo endpoint.
 FlowKey flow_key_of(const PacketView& v, bool* from_lo);
 
+// The canonical address pair alone (ports zero, protocol UDP): what every
+// fragment of a datagram shares with its first fragment.
+FlowKey address_pair_key_of(const PacketView& v);
+
 // The same value for both directions of a flow.
 uint32_t flow_hash(const FlowKey& k);
 

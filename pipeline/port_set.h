@@ -22,6 +22,7 @@ public:
         return m[sport] || m[dport];
     }
     bool has(uint8_t proto, uint16_t port) const { return proto == 6 ? tcp_[port] : proto == 17 && udp_[port]; }
+    bool any_udp() const { return udp_.any(); }
     const std::string& spec() const { return spec_; }
 
 private:

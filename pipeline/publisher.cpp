@@ -36,7 +36,7 @@ public:
     void sip_call(const SipCallEvent& e) override {
         // Matched rules are named from the rules in force now (ids are stable across reloads).
         const std::shared_ptr<const SipShared> sip = rules_.sip();
-        send(render_sip_call(e, ctx_, sip ? sip->rules.get() : nullptr), catalog_entry(e.code).name);
+        send(render_sip_call(e, ctx_, sip ? sip->rules.get() : nullptr), catalog_entry(e.verdict.code).name);
     }
 
     void send_raw(std::string_view topic, std::string_view json) {
@@ -122,7 +122,9 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
             }
         }
         corr.advance(clock);
-        calls.advance(clock);
+        // At the end, calls still open end with the capture's last packet.
+        if (clock == kClockEnd) calls.end_capture(rs.rx_clock.load(std::memory_order_acquire));
+        else calls.advance(clock);
         if (rs.reload.exchange(false)) reload_rules(cfg, rules, pub);
         last_clock = std::max(last_clock, rs.rx_clock.load(std::memory_order_relaxed));
         if (clock == kClockEnd) break;

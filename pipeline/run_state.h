@@ -45,6 +45,7 @@ struct alignas(64) WorkerSlot {
         TlsCounters tls;
         ReassemblyCounters reassembly;
         SipCounters sip;
+        IpReassemblyCounters fragments;
         uint64_t rules_generation = 0;  // the signature sets this worker uses
     };
     std::atomic<uint64_t> snap_version{0};

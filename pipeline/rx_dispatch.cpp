@@ -135,8 +135,7 @@ private:
             if (ndrop_ == kBurst) free_dropped();
             return;
         }
-        bool from_lo;
-        unsigned w = worker_of(flow_hash(flow_key_of(v, &from_lo)), unsigned(workers_.size()));
+        unsigned w = worker_of(dispatch_hash(v), unsigned(workers_.size()));
         Staging& s = staging_[w];
         s.pkts[s.n++] = m;
         if (s.n == kBurst) flush_staging_worker(w, cfg_.offline());

@@ -16,6 +16,11 @@ void add_engine(EngineCounters& a, const EngineCounters& b) {
     a.tcp_connections += b.tcp_connections; a.tcp_established += b.tcp_established;
     a.facts += b.facts; a.facts_dropped += b.facts_dropped; a.syn_pending_at_end += b.syn_pending_at_end;
 }
+void add_fragments(IpReassemblyCounters& a, const IpReassemblyCounters& b) {
+    a.fragments += b.fragments; a.held += b.held; a.duplicates += b.duplicates; a.completed += b.completed;
+    a.timed_out += b.timed_out; a.other_protocol += b.other_protocol;
+    for (size_t i = 0; i < size_t(FragDrop::kCount); ++i) a.drops[i] += b.drops[i];
+}
 void add_sip(SipCounters& a, const SipCounters& b) {
     a.flows += b.flows; a.messages += b.messages; a.unparsed += b.unparsed; a.facts_dropped += b.facts_dropped;
     a.datagrams += b.datagrams;
@@ -45,6 +50,7 @@ RunStats collect_stats(const RunState& rs, const Runtime& rt, const CorrelatorCo
         s.rx.add(snap.rx);
         s.live_flows += snap.live_flows;
         add_sip(s.sip, snap.sip);
+        add_fragments(s.fragments, snap.fragments);
         s.rules_generation_min = std::min(s.rules_generation_min, snap.rules_generation);
     }
     if (rs.workers->empty()) s.rules_generation_min = 0;
@@ -103,8 +109,18 @@ std::string render_stats_json(const RunStats& s, uint64_t ts_ns, bool final) {
     num("unparsed", s.sip.unparsed); num("oversize", s.sip.stream.oversize); num("resyncs", s.sip.stream.resyncs);
     num("bytes_discarded", s.sip.stream.bytes_discarded); num("streams_exhausted", s.sip.stream.pool_exhausted);
     num("facts_dropped", s.sip.facts_dropped);
+    num("calls", s.calls.calls); num("call_events", s.calls.events); num("retransmissions", s.calls.retransmissions);
+    num("non_call_messages", s.calls.non_call_messages); num("calls_dropped", s.calls.calls_dropped);
+    num("pending_dropped", s.calls.facts_dropped); num("late_facts", s.calls.late_facts);
+    num("ok_suppressed", s.calls.ok_suppressed);
     num("rules_reloads", s.publisher.reloads); num("rules_reload_failures", s.publisher.reload_failures);
     num("rules_generation", s.rules_generation_min);
+    w.EndObject();
+    w.Key("fragments"); w.StartObject();
+    num("fragments", s.fragments.fragments); num("completed", s.fragments.completed);
+    num("duplicates", s.fragments.duplicates); num("timed_out", s.fragments.timed_out);
+    for (size_t i = 0; i < size_t(FragDrop::kCount); ++i)
+        if (s.fragments.drops[i]) num((std::string("dropped_") + frag_drop_name(FragDrop(i))).c_str(), s.fragments.drops[i]);
     w.EndObject();
     w.Key("reassembly"); w.StartObject();
     num("bytes_delivered", s.reassembly.bytes_delivered); num("gaps", s.reassembly.gaps);

@@ -36,6 +36,7 @@ struct RunStats {
     ReassemblyCounters reassembly;
     SipCounters sip;             // summed over workers
     SipCallCounters calls;
+    IpReassemblyCounters fragments;  // summed over workers
     uint64_t rules_generation_min = 0;  // the oldest signature sets a worker still uses
     CorrelatorCounters correlator;
     PublisherCounters publisher;

@@ -1,13 +1,16 @@
 // End to end, live: a veth pair, one end in a network namespace made by the
 // test; tcpreplay plays a generated pcap into that end, callsentry captures on
 // the other with the af_packet vdev, and must report the same failures while
-// running (time advances with the clock), then stop cleanly on SIGTERM.
+// running (time advances with the clock), then stop cleanly on SIGTERM. And
+// SIGHUP reloads the signature files while capture goes on.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <functional>
+#include <cstdio>
 #include <csignal>
+#include <fstream>
+#include <functional>
 #include <thread>
 
 #include "tests/e2e_support.h"
@@ -112,4 +115,71 @@ TEST(Live, AfPacketOnAVethReportsTheSameFailuresWhileRunning) {
     Events after = read_events_file(events);
     ASSERT_FALSE(after.stats.empty());
     EXPECT_NE(after.stats.back().find("\"action\":\"final\""), std::string::npos);
+}
+
+namespace {
+
+std::vector<std::string> live_codes(const std::string& events) {
+    std::vector<std::string> out;
+    for (const auto& e : read_events_file(events).failures) out.emplace_back(parse(e)["event"]["code"].GetString());
+    return out;
+}
+
+}  // namespace
+
+// A rules file that does not compile leaves the rules in force (and says which
+// line is wrong); a good one takes over for the next calls. Capture never stops.
+TEST(Live, SighupReloadsSignaturesWhileCapturing) {
+    if (geteuid() != 0 || !have("tcpreplay") || !have("ip")) GTEST_SKIP() << "needs root, iproute2 and tcpreplay";
+    VethPair veth;
+    ASSERT_TRUE(veth.ok()) << "could not create the veth pair / namespace";
+    const std::string rules = temp_dir() + "/live.sip.rules.yaml";
+    const std::string shipped = slurp(std::string(CS_SIGNATURES_DIR) + "/sip.rules.yaml");
+    auto write_rules = [&](const std::string& text) {  // replaced whole, as an editor saving the file would
+        std::ofstream(rules + ".new") << text;
+        ASSERT_EQ(std::rename((rules + ".new").c_str(), rules.c_str()), 0);
+    };
+    write_rules(shipped);
+    const std::string events = temp_dir() + "/live-reload.jsonl";
+    std::remove(events.c_str());
+    auto cs = Child::start({env_or_die("CALLSENTRY"), "--iface", veth.host(), "--local-net", "64.102.241.236/32",
+                            "--events-out", events, "--no-zmq", "--workers", "1", "--sip-rules", rules});
+    auto err_has = [&](const char* s) { return slurp(cs.err_path).find(s) != std::string::npos; };
+    ASSERT_TRUE(wait_for([&] { return err_has("running:"); }, 60)) << slurp(cs.err_path);
+
+    ASSERT_EQ(run(veth.replay(generate("sip-in-preloaded-route-404")), 60).exit_code, 0);
+    ASSERT_TRUE(wait_for([&] { return live_codes(events).size() == 1; }, 30)) << slurp(events);
+
+    // A broken file: refused with its line; the rules in force still decide the next call.
+    write_rules(shipped + "  - id: 2999\n    name: broken\n    description: does not compile\n"
+                          "    patterns: ['(unclosed']\n    fields: message\n    tag: broken\n    severity: info\n");
+    ASSERT_TRUE(cs.signal(SIGHUP));
+    ASSERT_TRUE(wait_for([&] { return err_has("reload failed"); }, 30)) << slurp(cs.err_path);
+    EXPECT_TRUE(err_has("rule 2999")) << slurp(cs.err_path);
+    ASSERT_EQ(run(veth.replay(generate("sip-delayed-offer-500")), 60).exit_code, 0);
+    ASSERT_TRUE(wait_for([&] { return live_codes(events).size() == 2; }, 30)) << slurp(events);
+
+    // A good file with one more rule: the next call's event carries it.
+    write_rules(shipped + "  - id: 2998\n    name: reload_marker\n    description: added by a reload\n"
+                          "    patterns: ['\\AINVITE sip:pstojano-test@dmzlab']\n    fields: message\n"
+                          "    tag: reload_marker\n    severity: info\n");
+    ASSERT_TRUE(cs.signal(SIGHUP));
+    ASSERT_TRUE(wait_for([&] { return err_has("signatures reloaded"); }, 30)) << slurp(cs.err_path);
+    ASSERT_EQ(run(veth.replay(generate("sip-out-cpl-403")), 60).exit_code, 0);
+    ASSERT_TRUE(wait_for([&] { return live_codes(events).size() == 3; }, 30)) << slurp(events);
+
+    ASSERT_TRUE(cs.signal(SIGTERM));
+    RunResult r = cs.wait(30);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(live_codes(events), (std::vector<std::string>{"SIP_PRELOADED_ROUTE_REJECTED", "SIP_DELAYED_OFFER_REJECTED",
+                                                            "SIP_CALL_POLICY_REJECTED"}));
+    Events ev = read_events_file(events);
+    EXPECT_EQ(ev.failures[0].find("reload_marker"), std::string::npos);
+    EXPECT_NE(ev.failures[2].find("reload_marker"), std::string::npos) << ev.failures[2];
+    auto s = parse(ev.stats.back());
+    const auto& st = s["callsentry"]["stats"];
+    EXPECT_EQ(st["sip"]["rules_reloads"].GetUint64(), 1u);
+    EXPECT_EQ(st["sip"]["rules_reload_failures"].GetUint64(), 1u);
+    EXPECT_EQ(st["drops"]["worker_ring_full"].GetUint64(), 0u);
+    EXPECT_EQ(st["drops"]["port_missed"].GetUint64(), 0u);
 }

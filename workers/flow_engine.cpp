@@ -76,6 +76,29 @@ void FlowEngine::process(const PacketView& v) {
     advance(v.ts_ns);
     ++n_.packets;
     n_.bytes += v.wire_len;
+    if (!v.fragment) {
+        process_whole(v);
+        return;
+    }
+    // A UDP datagram in fragments goes on once whole, judged by its ports then
+    // (later fragments passed the rx filter without any).
+    PacketView whole;
+    switch (frags_.feed(v, whole)) {
+        case IpReassembler::Result::kComplete:
+            if (cfg_.monitor_ports.monitored(whole.l4_proto, whole.sport, whole.dport)) process_whole(whole);
+            return;
+        case IpReassembler::Result::kNotFragment:
+            process_whole(v);
+            return;
+        case IpReassembler::Result::kOtherProtocol:
+            if (v.l4_proto) process_whole(v);  // a first fragment of TCP: its header is all the tracker reads
+            return;
+        default:
+            return;
+    }
+}
+
+void FlowEngine::process_whole(const PacketView& v) {
     bool from_lo = false;
     const FlowKey key = flow_key_of(v, &from_lo);
     const uint32_t hash = flow_hash(key);
@@ -158,9 +181,15 @@ void FlowEngine::on_check(uint32_t idx, uint64_t now_ns, bool end_of_capture) {
 
 void FlowEngine::advance(uint64_t now_ns) {
     table_.timers().advance(now_ns, [&](uint32_t idx) { on_check(idx, now_ns, false); });
+    // Stale fragments: looked for once a second of packet time, while any are held.
+    if (frags_.slots_in_use() && now_ns >= next_frag_expiry_) {
+        frags_.expire(now_ns);
+        next_frag_expiry_ = now_ns + 1'000'000'000ull;
+    }
 }
 
 void FlowEngine::flush() {
+    frags_.expire(UINT64_MAX);
     for (uint32_t idx = 0; idx < table_.capacity(); ++idx) {
         Flow& f = table_.at(idx);
         if (table_.find(f.key, f.hash) != &f) continue;

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "pipeline/config.h"
+#include "pipeline/ip_reassembly.h"
 #include "pipeline/packet_view.h"
 #include "workers/conn_fact.h"
 #include "workers/flow_table.h"
@@ -46,6 +47,7 @@ public:
     const EngineCounters& counters() const { return n_; }
     const TlsCounters& tls_counters() const { return tls_.counters(); }
     const SipCounters& sip_counters() const { return sip_.counters(); }
+    const IpReassemblyCounters& fragment_counters() const { return frags_.counters(); }
     const ReassemblyCounters& reassembly_counters() const { return pool_.counters(); }
     // Signatures reloaded (allocates; between packets only).
     void take_rules(const TlsShared* tls, const SipShared* sip) {
@@ -60,6 +62,7 @@ private:
     uint64_t next_check(Flow& f, uint64_t tls_due) const;
     void forget(uint32_t idx);
     void emit_view(const Flow& f, uint64_t decided_ns);
+    void process_whole(const PacketView& v);
     void app_packet(Flow& f, const PacketView& v, bool from_client);
     void finish_app(Flow& f, bool end_of_capture);
 
@@ -69,6 +72,8 @@ private:
     ReassemblyPool pool_;  // out-of-order TCP bytes of every analysed flow
     TlsTracker tls_;
     SipTracker sip_;
+    IpReassembler frags_;          // UDP datagrams that came in fragments
+    uint64_t next_frag_expiry_ = 0;
     bool multi_vantage_ = false;  // views of each connection go to the publisher for pairing
     EngineCounters n_;
 };

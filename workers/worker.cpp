@@ -118,7 +118,8 @@ private:
     void snapshot() {
         seqlock_write(slot_.snap_version, slot_.snap,
                       WorkerSlot::Snapshot{engine_.counters(), rx_, engine_.live_flows(), engine_.tls_counters(),
-                                           engine_.reassembly_counters(), engine_.sip_counters(), generation_});
+                                           engine_.reassembly_counters(), engine_.sip_counters(),
+                                           engine_.fragment_counters(), generation_});
     }
 
     const Config& cfg_;
