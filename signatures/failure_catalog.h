@@ -38,6 +38,13 @@ enum class FailureCode : uint8_t {
     kSipCallFailed,
     kSipCleartextOnTlsPort,
     kCallOk,
+    // DNS, call attempts and Webex Calling phones (issue 5).
+    kDnsSrvWrongDomain,
+    kDnsLookupFailed,
+    kTcpWrongPort5061,
+    kConnectNotAttempted,
+    kWxcProvisioningDnsFailed,
+    kWxcRegistrationFailed,
     kCount
 };
 
