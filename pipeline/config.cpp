@@ -312,6 +312,7 @@ private:
             if (k == "monitor_ports") return ok(get_ports(value(v, k), cfg_.monitor_ports, error_));
             if (k == "workers") return ok(get_uint_as(value(v, k), 1, 64, cfg_.workers, error_));
             if (k == "events_out") return ok(get_string(value(v, k), "a file path", cfg_.events_out, error_));
+            if (k == "cache_dir") return ok(get_string(value(v, k), "a directory", cfg_.cache_dir, error_));
             if (k == "zmq") return ok(zmq(v));
             if (k == "max_packets")
                 return ok(get_uint(value(v, k), 0, std::numeric_limits<uint64_t>::max(), cfg_.max_packets, error_));
@@ -590,7 +591,9 @@ std::optional<Config> parse_config(int argc, char** argv, std::string* error, bo
     auto* o_public_roots = app.add_option("--trust-public-roots", public_roots, "PEM bundle of the roots the cloud trusts (default: system)")->type_name("FILE");
     auto* o_domains = app.add_option("--verified-domain", verified_domains, "an organisation's verified domain (repeatable)")->type_name("DOMAIN");
     auto* o_rules = app.add_option("--identity-rules", identity_rules, "Hyperscan rules for TLS identities")->type_name("FILE");
-    std::string sip_rules, sip_max;
+    std::string sip_rules, sip_max, cache_dir;
+    auto* o_cache = app.add_option("--cache-dir", cache_dir,
+                                   "cache of compiled signatures (default /var/cache/callsentry; '' for none)")->type_name("DIR");
     auto* o_sip_rules = app.add_option("--sip-rules", sip_rules, "Hyperscan rules for SIP messages")->type_name("FILE");
     auto* o_sip_max = app.add_option("--sip-max-message-bytes", sip_max,
                                      "SIP messages larger than this are too large for the receiver (default 5000)")->type_name("N");
@@ -677,6 +680,7 @@ std::optional<Config> parse_config(int argc, char** argv, std::string* error, bo
     flag(o_cloud_cas, "--trust-cloud-cas", cloud_cas, [&](const Value& v) { return get_bundle(v, cfg.tls.cloud_cas, false, error); });
     flag(o_public_roots, "--trust-public-roots", public_roots, [&](const Value& v) { return get_bundle(v, cfg.tls.public_roots, true, error); });
     flag(o_rules, "--identity-rules", identity_rules, [&](const Value& v) { return get_file(v, cfg.tls.identity_rules, error); });
+    if (good && o_cache->count()) cfg.cache_dir = cache_dir;
     flag(o_sip_rules, "--sip-rules", sip_rules, [&](const Value& v) { return get_file(v, cfg.sip.rules, error); });
     flag(o_sip_max, "--sip-max-message-bytes", sip_max, [&](const Value& v) {
         return get_uint_as(v, 256, 1u << 20, cfg.sip.max_message_bytes, error);

@@ -70,6 +70,9 @@ struct Config {
     uint64_t max_packets = 0;              // 0: no limit
     bool pcap_loop = false;
     bool emit_ok_events = true;            // healthy connections/calls as events (later analyzers)
+    // Compiled signature databases are cached here (keyed by the rules' text
+    // and the Hyperscan build), so start-up and reloads skip compiling; empty: no cache.
+    std::string cache_dir = "/var/cache/callsentry";
     Limits limits;
     Timeouts timeouts;
     TlsSettings tls;

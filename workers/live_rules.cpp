@@ -1,5 +1,6 @@
 #include "workers/live_rules.h"
 
+#include "workers/rules_cache.h"
 #include "workers/sip_setup.h"
 #include "workers/tls_setup.h"
 
@@ -21,7 +22,8 @@ bool LiveRules::reload(const Config& cfg, std::string* error) {
     // Trust stores are not reloaded: only the signature files are.
     auto tls = std::make_shared<TlsShared>(*this->tls());
     std::shared_ptr<const RuleSet> identity = tls->rules;
-    if (!reload_rule_set(identity_rules_path(cfg), BuildOptions{}, identity, error)) return false;
+    const std::string path = identity_rules_path(cfg);
+    if (!reload_rule_set(path, rules_build_options(cfg, path), identity, error)) return false;
     set_identity_rules(*tls, std::move(identity));
     auto sip = std::make_shared<SipShared>();
     if (!load_sip_shared(cfg, sip.get(), error)) return false;

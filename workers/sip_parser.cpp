@@ -151,6 +151,10 @@ struct HeaderField {
 // CR LF, or one escaped in a quoted string (RFC 3261 quoted-pair allows
 // %x00-09, %x0B-0C, %x0E-7F).
 bool stray_control(std::string_view v) {
+    // Most values hold no control byte at all: one cheap pass settles them.
+    bool any = false;
+    for (const char c : v) any |= (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
+    if (!any) return false;
     bool quoted = false;
     for (size_t i = 0; i < v.size(); ++i) {
         const char c = v[i];

@@ -37,6 +37,7 @@ void SipStreamDir::on_data(const uint8_t* data, uint32_t len) {
             // Full and still no message: garbage that never frames; start over.
             n_->bytes_discarded += used_;
             used_ = 0;
+            searched_ = need_ = 0;
             resyncing_ = true;
         }
     }
@@ -51,13 +52,28 @@ void SipStreamDir::on_gap(uint32_t missing_bytes) {
     n_->bytes_discarded += used_;
     used_ = 0;
     skip_ = 0;
+    searched_ = need_ = 0;
     resyncing_ = true;
 }
 
 void SipStreamDir::consume(uint32_t n) {
     std::memmove(buf_, buf_ + n, used_ - n);
     used_ -= n;
+    searched_ = 0;
+    need_ = 0;
     if (used_) first_frame_ = frame_;
+}
+
+// Whether the header block's blank line (CRLF CRLF, or bare LF LF) is in the
+// buffer; searches only what was not searched before.
+bool SipStreamDir::header_block_complete() {
+    const uint32_t from = searched_ > 3 ? searched_ - 3 : 0;
+    for (uint32_t i = from; i + 1 < used_; ++i) {
+        if (buf_[i] != '\n') continue;
+        if (buf_[i + 1] == '\n' || (i + 2 < used_ && buf_[i + 1] == '\r' && buf_[i + 2] == '\n')) return true;
+    }
+    searched_ = used_;
+    return false;
 }
 
 // Finds the next line that starts a SIP message; drops what precedes it.
@@ -81,6 +97,7 @@ bool SipStreamDir::resync() {
     }
     n_->bytes_discarded += used_;
     used_ = 0;
+    searched_ = need_ = 0;
     return false;
 }
 
@@ -90,6 +107,7 @@ void SipStreamDir::drain() {
         const uint32_t ka = sip_keepalive_bytes({buf_, used_});
         if (ka) consume(ka);
         if (used_ == 0) return;
+        if (need_ ? used_ < need_ && used_ < cap_ : !header_block_complete() && used_ < cap_) return;
         const SipFrame fr = sip_frame({buf_, used_}, cap_, max_body_);
         if (fr.status == SipFrame::kComplete) {
             ++n_->messages;
@@ -105,12 +123,14 @@ void SipStreamDir::drain() {
             continue;
         }
         // Need more. A message the buffer cannot hold: report it from what is here.
+        if (fr.header_bytes) need_ = fr.length;
         if (fr.length > cap_ && fr.header_bytes && used_ == cap_) {
             ++n_->oversize;
             ++n_->messages;
             visitor_->on_message({buf_, used_}, fr.length, false, first_frame_);
             skip_ = fr.length - used_;
             used_ = 0;
+            searched_ = need_ = 0;
         }
         return;
     }

@@ -49,10 +49,16 @@ private:
     void drain();
     void consume(uint32_t n);
     bool resync();
+    bool header_block_complete();
 
     uint8_t* buf_ = nullptr;
     uint32_t cap_ = 0, max_body_ = 0, used_ = 0;
     uint32_t skip_ = 0;          // body bytes of an oversize message still to drop
+    // Framing is linear in the bytes: the buffer is searched for the blank
+    // line only where new bytes came, and once the message's length is known
+    // nothing is parsed again until that many bytes are here.
+    uint32_t searched_ = 0;      // bytes already searched for the end of the header block
+    uint32_t need_ = 0;          // the message's whole length, once known (0: not yet)
     uint32_t frame_ = 0, first_frame_ = 0;
     bool resyncing_ = false;
     SipMessageVisitor* visitor_ = nullptr;

@@ -1,5 +1,7 @@
 #include "workers/tls_setup.h"
 
+#include "workers/rules_cache.h"
+
 namespace cs {
 
 #ifndef CS_DEFAULT_IDENTITY_RULES
@@ -12,7 +14,7 @@ bool load_tls_shared(const Config& cfg, TlsShared* out, std::string* error) {
     trust.public_roots = cfg.tls.public_roots;
     out->trust = TrustStores::load(trust, error);
     if (!out->trust) return false;
-    auto rules = load_rule_set(identity_rules_path(cfg), BuildOptions{}, error);
+    auto rules = load_rule_set(identity_rules_path(cfg), rules_build_options(cfg, identity_rules_path(cfg)), error);
     if (!rules) return false;
     set_identity_rules(*out, std::move(rules));
     return true;
