@@ -35,6 +35,9 @@ public:
     }
 
 private:
+    // Loads the SIP rules; on success both sets go into force together.
+    bool load_sip_and_install(const Config& cfg, std::shared_ptr<const TlsShared> tls, std::string* error);
+
     mutable std::mutex mu_;
     std::shared_ptr<const TlsShared> tls_;
     std::shared_ptr<const SipShared> sip_;

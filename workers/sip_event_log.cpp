@@ -1,5 +1,7 @@
 #include "workers/sip_event_log.h"
 
+#include "workers/event_head.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -178,7 +180,6 @@ std::string topic_of(FailureCode code) {
 RenderedEvent render_sip_call(const SipCallEvent& e, const EventContext& ctx, const RuleSet* rules) {
     const SipCallRecord& c = e.call;
     const SipVerdict& v = e.verdict;
-    const CatalogEntry& entry = catalog_entry(v.code);
     const SipLeg* leg = c.leg(v.leg);
     const SipFact* inv = c.invite_for(v.leg);
     const SipFact* resp = deciding_response(c, v);
@@ -187,28 +188,18 @@ RenderedEvent render_sip_call(const SipCallEvent& e, const EventContext& ctx, co
     rapidjson::StringBuffer buf;
     JsonWriter w(buf);
     w.StartObject();
-    w.Key("@timestamp"); w.String(iso8601_ms(start).c_str());
-    w.Key("schema"); w.String("callsentry/1");
-    w.Key("event"); w.StartObject();
-    w.Key("kind"); w.String(v.code == FailureCode::kCallOk ? "event" : "alert");
-    w.Key("category"); w.StartArray(); w.String("network"); w.EndArray();
-    w.Key("type"); w.StartArray(); w.String("protocol");
-    if (entry.event_type != "protocol") w.String(entry.event_type.data(), entry.event_type.size());
-    w.EndArray();
-    w.Key("action"); w.String(c.cleartext ? "sip_connection" : "sip_call");
-    w.Key("code"); w.String(entry.name.data(), entry.name.size());
-    w.Key("severity"); w.Int(entry.severity);
-    w.Key("outcome"); w.String(ecs_outcome(v.outcome));
-    w.Key("reason"); str(w, v.detail);
-    w.Key("start"); w.String(iso8601_ms(start).c_str());
-    w.Key("end"); w.String(iso8601_ms(e.decided_ns).c_str());
-    w.EndObject();
-
-    w.Key("observer"); w.StartObject();
-    w.Key("vantage"); w.String(leg ? vantage_name(ctx, leg->vantage).c_str() : "unknown");
-    w.Key("ingress"); w.StartObject(); w.Key("interface"); w.StartObject(); w.Key("name");
-    w.String(leg && leg->vantage < ctx.interfaces.size() ? ctx.interfaces[leg->vantage].c_str() : "unknown");
-    w.EndObject(); w.EndObject();
+    const std::string detail = utf8(v.detail);
+    EventHead h;
+    h.code = v.code;
+    h.action = c.cleartext ? "sip_connection" : "sip_call";
+    h.reason = detail;
+    h.ts_ns = h.start_ns = start;
+    h.end_ns = e.decided_ns;
+    h.alert = v.code != FailureCode::kCallOk;
+    h.outcome = ecs_outcome(v.outcome);
+    h.type = "protocol";
+    write_event_head(w, h);
+    open_observer(w, leg ? leg->vantage : UINT16_MAX, ctx);
     std::vector<uint16_t> seen_on;
     for (const SipLeg& l : c.legs)
         if (std::find(seen_on.begin(), seen_on.end(), l.vantage) == seen_on.end()) seen_on.push_back(l.vantage);
@@ -219,18 +210,14 @@ RenderedEvent render_sip_call(const SipCallEvent& e, const EventContext& ctx, co
 
     const Direction dir = c.cleartext && leg ? leg->direction : v.inbound ? Direction::kInbound : Direction::kOutbound;
     if (leg) {
-        write_endpoint(w, "source", leg->client_ip, leg->client_port);
-        write_endpoint(w, "destination", leg->server_ip, leg->server_port);
+        write_flow(w, FlowEnds{leg->client_ip, leg->server_ip, leg->client_port, leg->server_port, leg->transport}, "sip",
+                   dir);
+    } else {
+        w.Key("network"); w.StartObject();
+        w.Key("protocol"); w.String("sip");
+        w.Key("direction"); w.String(direction_name(dir));
+        w.EndObject();
     }
-    w.Key("network"); w.StartObject();
-    w.Key("transport"); w.String(transport_name(leg ? leg->transport : 6));
-    w.Key("protocol"); w.String("sip");
-    w.Key("direction"); w.String(direction_name(dir));
-    if (leg) {
-        w.Key("community_id");
-        w.String(community_id_v1(leg->client_ip, leg->server_ip, leg->client_port, leg->server_port, leg->transport).c_str());
-    }
-    w.EndObject();
 
     w.Key("sip"); w.StartObject();
     w.Key("call_id"); str(w, c.call_id);

@@ -1,5 +1,7 @@
 #include "workers/tcp_event_log.h"
 
+#include "workers/event_head.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -133,39 +135,17 @@ std::string reason_of(const AttemptKey& k, const std::vector<ConnFact>& conns, u
 
 void write_header(JsonWriter& w, const AttemptKey& k, const ConnFact& first, uint64_t ts, const char* action,
                   const std::string& reason, uint64_t start_ns, uint64_t end_ns, const EventContext& ctx) {
-    const CatalogEntry& e = catalog_entry(k.code);
-    w.Key("@timestamp"); w.String(iso8601_ms(ts).c_str());
-    w.Key("schema"); w.String("callsentry/1");
-    w.Key("event");
-    w.StartObject();
-    w.Key("kind"); w.String("alert");
-    w.Key("category"); w.StartArray(); w.String("network"); w.EndArray();
-    w.Key("type"); w.StartArray(); w.String("connection"); w.String(e.event_type.data(), e.event_type.size()); w.EndArray();
-    w.Key("action"); w.String(action);
-    w.Key("code"); w.String(e.name.data(), e.name.size());
-    w.Key("severity"); w.Int(e.severity);
-    w.Key("outcome"); w.String("failure");
-    w.Key("reason"); w.String(reason.c_str());
-    w.Key("start"); w.String(iso8601_ms(start_ns).c_str());
-    w.Key("end"); w.String(iso8601_ms(end_ns).c_str());
+    EventHead h;
+    h.code = k.code;
+    h.action = action;
+    h.reason = reason;
+    h.ts_ns = ts;
+    h.start_ns = start_ns;
+    h.end_ns = end_ns;
+    write_event_head(w, h);
+    open_observer(w, k.vantage, ctx);
     w.EndObject();
-    w.Key("observer");
-    w.StartObject();
-    w.Key("vantage");
-    w.String(k.vantage < ctx.vantages.size() ? ctx.vantages[k.vantage].c_str() : "unknown");
-    w.Key("ingress"); w.StartObject(); w.Key("interface"); w.StartObject(); w.Key("name");
-    w.String(k.vantage < ctx.interfaces.size() ? ctx.interfaces[k.vantage].c_str() : "unknown");
-    w.EndObject(); w.EndObject();
-    w.EndObject();
-    write_endpoint(w, "source", first.client_ip, first.client_port);
-    write_endpoint(w, "destination", first.server_ip, first.server_port);
-    w.Key("network");
-    w.StartObject();
-    w.Key("transport"); w.String("tcp");
-    w.Key("direction"); w.String(direction_name(k.direction));
-    w.Key("community_id");
-    w.String(community_id_v1(first.client_ip, first.server_ip, first.client_port, first.server_port, 6).c_str());
-    w.EndObject();
+    write_flow(w, FlowEnds{first.client_ip, first.server_ip, first.client_port, first.server_port, 6}, nullptr, k.direction);
 }
 
 

@@ -1,5 +1,7 @@
 #include "workers/tls_event_log.h"
 
+#include "workers/event_head.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -163,27 +165,17 @@ std::vector<std::string> full_evidence(const TlsIncident& i, const EventContext&
 
 void write_header(JsonWriter& w, FailureCode code, const char* action, const std::string& reason, uint64_t ts,
                   uint64_t end, uint16_t vantage, const EventContext& ctx) {
-    const CatalogEntry& e = catalog_entry(code);
     const bool ok = code == FailureCode::kTlsOk;
-    w.Key("@timestamp"); w.String(iso8601_ms(ts).c_str());
-    w.Key("schema"); w.String("callsentry/1");
-    w.Key("event"); w.StartObject();
-    w.Key("kind"); w.String(ok ? "event" : "alert");
-    w.Key("category"); w.StartArray(); w.String("network"); w.EndArray();
-    w.Key("type"); w.StartArray(); w.String("connection"); w.String(e.event_type.data(), e.event_type.size()); w.EndArray();
-    w.Key("action"); w.String(action);
-    w.Key("code"); w.String(e.name.data(), e.name.size());
-    w.Key("severity"); w.Int(e.severity);
-    w.Key("outcome"); w.String(ok || code == FailureCode::kTlsDefaultCertPresent ? "success" : "failure");
-    w.Key("reason"); w.String(reason.c_str());
-    w.Key("start"); w.String(iso8601_ms(ts).c_str());
-    w.Key("end"); w.String(iso8601_ms(end).c_str());
-    w.EndObject();
-    w.Key("observer"); w.StartObject();
-    w.Key("vantage"); w.String(vantage < ctx.vantages.size() ? ctx.vantages[vantage].c_str() : "unknown");
-    w.Key("ingress"); w.StartObject(); w.Key("interface"); w.StartObject(); w.Key("name");
-    w.String(vantage < ctx.interfaces.size() ? ctx.interfaces[vantage].c_str() : "unknown");
-    w.EndObject(); w.EndObject();
+    EventHead h;
+    h.code = code;
+    h.action = action;
+    h.reason = reason;
+    h.ts_ns = h.start_ns = ts;
+    h.end_ns = end;
+    h.alert = !ok;
+    h.outcome = ok || code == FailureCode::kTlsDefaultCertPresent ? "success" : "failure";
+    write_event_head(w, h);
+    open_observer(w, vantage, ctx);
     w.EndObject();
 }
 
@@ -206,15 +198,7 @@ RenderedEvent render_tls_incident(const TlsIncident& i, const EventContext& ctx)
     JsonWriter w(buf);
     w.StartObject();
     write_header(w, code, "tls_handshake", reason, i.tcp.first_ns, i.decided_ns, i.vantage, ctx);
-    write_endpoint(w, "source", i.client_ip, i.client_port);
-    write_endpoint(w, "destination", i.server_ip, i.server_port);
-    w.Key("network"); w.StartObject();
-    w.Key("transport"); w.String("tcp");
-    w.Key("protocol"); w.String("tls");
-    w.Key("direction"); w.String(direction_name(i.direction));
-    w.Key("community_id");
-    w.String(community_id_v1(i.client_ip, i.server_ip, i.client_port, i.server_port, 6).c_str());
-    w.EndObject();
+    write_flow(w, FlowEnds{i.client_ip, i.server_ip, i.client_port, i.server_port, 6}, "tls", i.direction);
 
     w.Key("tls"); w.StartObject();
     w.Key("version"); w.String(tls_version_name(i.session.version));
