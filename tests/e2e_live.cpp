@@ -77,16 +77,19 @@ TEST(Live, AfPacketOnAVethReportsTheSameFailuresWhileRunning) {
     const std::string events = temp_dir() + "/live.jsonl";
     auto cs = Child::start({env_or_die("CALLSENTRY"), "--iface", veth.host(), "--local-net", "64.102.241.236/32",
                             "--events-out", events, "--no-zmq", "--workers", "1", "--stats-interval", "1",
-                            "--syn-timeout", "10"});
+                            "--syn-timeout", "10",
+                            // tcpreplay on a loaded machine can stretch the guide's 10.3 s
+                            // failover gap by seconds; the join itself is tested offline.
+                            "--failover-window", "20"});
     ASSERT_TRUE(wait_for([&] { return slurp(cs.err_path).find("running:") != std::string::npos; }, 60))
         << slurp(cs.err_path);
     for (const char* s : {"tcp-in-port-rejected", "tcp-out-syn-failover"}) {
         RunResult r = run(veth.replay(generate(s)), 60);
         ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     }
-    // The failover attempt closes 12 s after its last connect plus the SYN timeout:
+    // The failover attempt closes 20 s after its last connect plus the SYN timeout:
     // on the clock, with no packet arriving to move time.
-    ASSERT_TRUE(wait_for([&] { return read_events_file(events).failures.size() >= 2; }, 60))
+    ASSERT_TRUE(wait_for([&] { return read_events_file(events).failures.size() >= 2; }, 90))
         << slurp(events) << slurp(cs.err_path);
     Events live = read_events_file(events);
     EXPECT_GE(live.stats.size(), 1u) << "periodic stats while running";
