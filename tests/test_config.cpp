@@ -518,5 +518,37 @@ TEST_F(ConfigTest, TlsTrustIdentitiesAndPacing) {
     rejects_yaml("tls: {ok_intervals: 3}\n", "unknown key 'tls.ok_intervals'");
 }
 
+TEST_F(ConfigTest, SipSettingsAndTheSignatureCache) {
+    auto c = parse({"--pcap", a_});
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->sip.max_message_bytes, 5000u);  // the guide's Unified CM limit
+    EXPECT_EQ(c->sip.timer_b_s, 32);
+    EXPECT_EQ(c->cache_dir, "/var/cache/callsentry");
+    const std::string rules = write("sip.rules.yaml", "version: 1\n");
+    std::string path = write("sip.yaml", "sip: {rules: " + rules + ", max_message_bytes: 18000, timer_b_s: 16, "
+                                         "call_idle_s: 60, max_calls: 100}\ncache_dir: " + dir_ + "\n"
+                                         "limits: {sip_ring: 512}\n");
+    c = parse({"--config", path, "--pcap", a_});
+    ASSERT_TRUE(c) << err_;
+    EXPECT_EQ(c->sip.rules, rules);
+    EXPECT_EQ(c->sip.max_message_bytes, 18000u);
+    EXPECT_EQ(c->sip.timer_b_s, 16);
+    EXPECT_EQ(c->sip.call_idle_s, 60);
+    EXPECT_EQ(c->sip.max_calls, 100u);
+    EXPECT_EQ(c->limits.sip_ring, 512u);
+    EXPECT_EQ(c->cache_dir, dir_);
+    // Flags win over the file; an empty --cache-dir switches the cache off.
+    c = parse({"--config", path, "--pcap", a_, "--sip-max-message-bytes", "6000", "--cache-dir", ""});
+    ASSERT_TRUE(c) << err_;
+    EXPECT_EQ(c->sip.max_message_bytes, 6000u);
+    EXPECT_TRUE(c->cache_dir.empty());
+    rejects({"--pcap", a_, "--sip-rules", dir_ + "/missing.yaml"}, "--sip-rules: " + dir_ + "/missing.yaml: No such file or directory");
+    rejects({"--pcap", a_, "--sip-max-message-bytes", "12"},
+            "--sip-max-message-bytes: must be between 256 and 1048576 (got 12)");
+    rejects_yaml("sip: {timer_b_s: -1}\n", "sip.timer_b_s: must be a positive number (got -1)");
+    rejects_yaml("sip: {max_message: 3}\n", "unknown key 'sip.max_message'");
+    rejects_yaml("limits: {sip_ring: 1000}\n", "limits.sip_ring: must be a power of two between 64 and 65536 (got 1000)");
+}
+
 }  // namespace
 }  // namespace cs
