@@ -7,21 +7,22 @@
 #include <map>
 #include <optional>
 #include <random>
-#include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "pipeline/packet_view.h"
+#include "tools/gen/dns_scenarios.h"
 #include "tools/gen/packet_builder.h"
 #include "tools/gen/sip_scenarios.h"
 
-// Time, randomness, the hosts, the tap (Timeline) and the TCP connection model
-// are in scenarios.h, shared with tls_scenarios.cpp and sip_scenarios.cpp.
-// This file is laid out bottom-up: byte writers; the conversation scripts,
-// UDP and DNS messages; payloads and traffic mixes for the background; then
-// the TCP scenarios and the registry (which also lists tls_scenarios() and
-// sip_scenarios()). Adding a scenario is one function that writes into a
-// Timeline plus one line in kScenarios.
+// Time, randomness, the hosts, the tap (Timeline), the TCP connection model
+// and UDP socket pairs are in scenarios.h, shared with tls_scenarios.cpp,
+// sip_scenarios.cpp and dns_scenarios.cpp (which also makes the Expressway-E's
+// SRV lookup of the call service). This file is laid out bottom-up: the
+// conversation scripts; payloads and traffic mixes for the background; then
+// the TCP scenarios and the registry (which also lists tls_scenarios(),
+// sip_scenarios() and dns_scenarios()). Adding a scenario is one function
+// that writes into a Timeline plus one line in kScenarios.
 
 namespace cs::gen {
 
@@ -60,168 +61,6 @@ uint64_t play(Timeline& tl, TcpConnection& c, uint64_t t, std::span<const Step> 
         last = s.from;
     }
     return t;
-}
-
-// ---------------------------------------------------------------------------
-// UDP: one socket pair, each end with its own IP-ID counter.
-
-class UdpFlow {
-public:
-    UdpFlow(Timeline& tl, Host& client, uint16_t client_port, Host& server, uint16_t server_port,
-            std::vector<uint16_t> vlans = {})
-        : tl_(tl), vlans_(std::move(vlans)) {
-        ends_[0] = {&client, client_port, uint16_t(tl.id().next())};
-        ends_[1] = {&server, server_port, uint16_t(tl.id().next())};
-    }
-
-    uint64_t answer_time(Side who, uint64_t seen_at, uint64_t think) const {
-        return seen_at + 2 * end(who).host->spec.tap_delay_ns + think;
-    }
-
-    void send(Side from, uint64_t t, const std::vector<uint8_t>& payload) {
-        End& a = end(from);
-        const End& b = end(other(from));
-        IpSpec ip;
-        ip.src = a.host->spec.addr;
-        ip.dst = b.host->spec.addr;
-        ip.ttl = a.host->ttl;
-        ip.ip_id = a.ip_id++;
-        tl_.add(t, build_udp(l2_from(*a.host, vlans_), ip, UdpSpec{a.port, b.port}, payload));
-    }
-
-private:
-    struct End {
-        Host* host = nullptr;
-        uint16_t port = 0;
-        uint16_t ip_id = 0;
-    };
-    End& end(Side s) { return ends_[s == Side::kClient ? 0 : 1]; }
-    const End& end(Side s) const { return ends_[s == Side::kClient ? 0 : 1]; }
-
-    Timeline& tl_;
-    std::vector<uint16_t> vlans_;
-    std::array<End, 2> ends_;
-};
-
-// ---------------------------------------------------------------------------
-// DNS wire messages (RFC 1035), built by hand with name compression.
-
-class DnsMessage {
-public:
-    enum Section { kQuestion, kAnswer, kAuthority, kAdditional };
-    static constexpr uint16_t kTypeA = 1, kTypeSrv = 33, kClassIn = 1;
-
-    DnsMessage(uint16_t id, uint16_t flags) {
-        put16(b_, id);
-        put16(b_, flags);
-        b_.resize(12, 0);  // four zero counts, raised as records are added
-    }
-
-    void question(std::string_view qname, uint16_t qtype) {
-        enter(kQuestion);
-        name(qname, true);
-        put16(b_, qtype);
-        put16(b_, kClassIn);
-    }
-
-    // RFC 2782: the SRV target is never compressed (it may be pointed to).
-    void srv(Section s, std::string_view owner, uint32_t ttl, uint16_t prio, uint16_t weight, uint16_t port,
-             std::string_view target) {
-        size_t rdata = record(s, owner, kTypeSrv, ttl);
-        put16(b_, prio);
-        put16(b_, weight);
-        put16(b_, port);
-        name(target, false);
-        end_rdata(rdata);
-    }
-
-    void a(Section s, std::string_view owner, uint32_t ttl, IpAddr addr) {
-        size_t rdata = record(s, owner, kTypeA, ttl);
-        b_.insert(b_.end(), addr.b + 12, addr.b + 16);
-        end_rdata(rdata);
-    }
-
-    const std::vector<uint8_t>& bytes() const { return b_; }
-
-private:
-
-    // Sections must come in wire order; each record raises its section's count.
-    void enter(Section s) {
-        if (s < section_) throw std::logic_error("DnsMessage: sections out of order");
-        section_ = s;
-        size_t at = 4 + 2 * size_t(s);
-        uint16_t n = uint16_t((b_[at] << 8 | b_[at + 1]) + 1);
-        b_[at] = uint8_t(n >> 8);
-        b_[at + 1] = uint8_t(n);
-    }
-
-    size_t record(Section s, std::string_view owner, uint16_t type, uint32_t ttl) {
-        enter(s);
-        name(owner, true);
-        put16(b_, type);
-        put16(b_, kClassIn);
-        put32(b_, ttl);
-        put16(b_, 0);  // RDLENGTH, patched by end_rdata
-        return b_.size();
-    }
-    void end_rdata(size_t start) {
-        uint16_t len = uint16_t(b_.size() - start);
-        b_[start - 2] = uint8_t(len >> 8);
-        b_[start - 1] = uint8_t(len);
-    }
-
-    // Writes `dotted` label by label; with `compress`, the longest suffix
-    // already in the message becomes a pointer. Every suffix written is
-    // remembered as a pointer target either way.
-    void name(std::string_view dotted, bool compress) {
-        while (!dotted.empty()) {
-            if (compress) {
-                auto it = suffixes_.find(std::string(dotted));
-                if (it != suffixes_.end()) {
-                    put16(b_, uint16_t(0xc000 | it->second));
-                    return;
-                }
-            }
-            if (b_.size() < 0x4000) suffixes_.emplace(std::string(dotted), uint16_t(b_.size()));
-            size_t dot = dotted.find('.');
-            std::string_view label = dotted.substr(0, dot);
-            b_.push_back(uint8_t(label.size()));
-            b_.insert(b_.end(), label.begin(), label.end());
-            dotted = dot == std::string_view::npos ? std::string_view{} : dotted.substr(dot + 1);
-        }
-        b_.push_back(0);
-    }
-
-    std::vector<uint8_t> b_;
-    Section section_ = kQuestion;
-    std::map<std::string, uint16_t> suffixes_;
-};
-
-constexpr uint16_t kDnsQueryFlags = 0x0100;     // RD
-constexpr uint16_t kDnsResponseFlags = 0x8180;  // QR, RD, RA, NOERROR
-
-// The Expressway-E's SRV lookup of the Webex call service and the healthy
-// answer (guide §3.2, OUT-2): two SRV records, both prio 5 weight 10 port 5062
-// TTL 300, with the targets' A records in the additional section - the
-// "4 relevant records" the Expressway logs.
-void callservice_srv_lookup(Timeline& tl, uint64_t t_query, uint64_t t_answer) {
-    static constexpr std::string_view kQname = "_sips._tcp.callservice.ciscospark.com";
-    Host& expe = tl.host(expressway_e());
-    Host& dns = tl.host(resolver());
-    UdpFlow flow(tl, expe, uint16_t(tl.shape().between(32768, 60999)), dns, 53);
-    uint16_t id = uint16_t(tl.id().next());
-
-    DnsMessage q(id, kDnsQueryFlags);
-    q.question(kQname, DnsMessage::kTypeSrv);
-    flow.send(Side::kClient, t_query, q.bytes());
-
-    DnsMessage r(id, kDnsResponseFlags);
-    r.question(kQname, DnsMessage::kTypeSrv);
-    r.srv(DnsMessage::kAnswer, kQname, 300, 5, 10, 5062, "l2sip-cfa-02.wbx2.com");
-    r.srv(DnsMessage::kAnswer, kQname, 300, 5, 10, 5062, "l2sip-cfa-01.wbx2.com");
-    r.a(DnsMessage::kAdditional, "l2sip-cfa-02.wbx2.com", 300, tl.host(webex_70()).spec.addr);
-    r.a(DnsMessage::kAdditional, "l2sip-cfa-01.wbx2.com", 300, tl.host(webex_64()).spec.addr);
-    flow.send(Side::kServer, t_answer, r.bytes());
 }
 
 // ---------------------------------------------------------------------------
@@ -805,6 +644,8 @@ std::span<const Scenario> all_scenarios() {
         v.insert(v.end(), tls.begin(), tls.end());
         std::span<const Scenario> sip = sip_scenarios();
         v.insert(v.end(), sip.begin(), sip.end());
+        std::span<const Scenario> dns = dns_scenarios();
+        v.insert(v.end(), dns.begin(), dns.end());
         return v;
     }();
     return all;

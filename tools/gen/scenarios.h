@@ -2,8 +2,9 @@
 // A scenario turns a seed into a time-ordered list of Ethernet frames as the
 // firewall's outside span port would see them. This unit owns the registry
 // (name, one-line description, generator), the building blocks every scenario
-// file shares (time, hosts, the tap's Timeline, the TCP connection model) and
-// the TCP scenarios; the TLS scenarios are in tls_scenarios.cpp.
+// file shares (time, hosts, the tap's Timeline, the TCP connection model, UDP
+// socket pairs) and the TCP scenarios; the TLS, SIP and DNS scenarios are in
+// tls_scenarios.cpp, sip_scenarios.cpp and dns_scenarios.cpp.
 #pragma once
 #include <algorithm>
 #include <array>
@@ -660,6 +661,54 @@ private:
     };
     std::optional<Inside> inside_;
     uint8_t taps_ = kBothTaps;
+};
+
+// ---------------------------------------------------------------------------
+// UDP: one socket pair. A connected socket (a stub resolver's, an NTP
+// client's) numbers its datagrams from a random start, as Linux does; an
+// unconnected one (a server's bound socket, dnsmasq's forwarders) sends DF
+// datagrams with IP-ID 0 (Linux ip_select_ident).
+
+class UdpFlow {
+public:
+    UdpFlow(Timeline& tl, Host& client, uint16_t client_port, Host& server, uint16_t server_port,
+            std::vector<uint16_t> vlans = {})
+        : tl_(tl), vlans_(std::move(vlans)) {
+        ends_[0] = {&client, client_port, uint16_t(tl.id().next())};
+        ends_[1] = {&server, server_port, uint16_t(tl.id().next())};
+    }
+
+    // `s` sends from an unconnected socket from now on.
+    void unconnected(Side s) { end(s).connected = false; }
+
+    uint64_t answer_time(Side who, uint64_t seen_at, uint64_t think) const {
+        return seen_at + 2 * end(who).host->spec.tap_delay_ns + think;
+    }
+
+    void send(Side from, uint64_t t, const std::vector<uint8_t>& payload) {
+        End& a = end(from);
+        const End& b = end(other(from));
+        IpSpec ip;
+        ip.src = a.host->spec.addr;
+        ip.dst = b.host->spec.addr;
+        ip.ttl = a.host->ttl;
+        ip.ip_id = a.connected ? a.ip_id++ : 0;
+        tl_.add(t, build_udp(l2_from(*a.host, vlans_), ip, UdpSpec{a.port, b.port}, payload));
+    }
+
+private:
+    struct End {
+        Host* host = nullptr;
+        uint16_t port = 0;
+        uint16_t ip_id = 0;
+        bool connected = true;
+    };
+    End& end(Side s) { return ends_[s == Side::kClient ? 0 : 1]; }
+    const End& end(Side s) const { return ends_[s == Side::kClient ? 0 : 1]; }
+
+    Timeline& tl_;
+    std::vector<uint16_t> vlans_;
+    std::array<End, 2> ends_;
 };
 
 }  // namespace cs::gen

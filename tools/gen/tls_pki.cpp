@@ -415,21 +415,18 @@ Credential godaddy_leaf(const char* cn, const char* key_label, const char* seria
     return {{der_of(leaf.get())}, der_of(key.get())};
 }
 
-Credential webex_leaf(const char* serial, bool with_service_names) {
-    static const PkeyPtr key = rsa_key("l2sip-cfa-01.ciscospark.com", 2048);
-    std::string san;
-    for (const std::string& n : webex_san_names()) {
-        if (!with_service_names && (n == "callservice.ciscospark.com" || n == "callservice.webex.com")) continue;
-        san += (san.empty() ? "DNS:" : ",DNS:") + n;
-    }
+// A Cisco server certificate for `cn` issued by HydrantID SSL ICA G2, sent
+// with the intermediate and the QuoVadis root, as Webex servers do (guide C8).
+Credential hydrant_leaf(const char* cn, EVP_PKEY* key, const char* serial, const char* from, const char* to,
+                        const std::string& san) {
     CertSpec s{{{"C", "US"},
                 {"ST", "California"},
                 {"L", "San Jose"},
                 {"O", "Cisco Systems, Inc."},
-                {"CN", "l2sip-cfa-01.ciscospark.com"}},
+                {"CN", cn}},
                serial,
-               "20170216181512Z",
-               "20190216182500Z",
+               from,
+               to,
                {{"authorityInfoAccess",
                  "caIssuers;URI:http://trust.quovadisglobal.com/hydsslg2.crt,OCSP;URI:http://ocsp.quovadisglobal.com"},
                 {"subjectKeyIdentifier", "hash"},
@@ -440,8 +437,18 @@ Credential webex_leaf(const char* serial, bool with_service_names) {
                 {"crlDistributionPoints", "URI:http://crl.quovadisglobal.com/hydsslg2.crl"},
                 {"keyUsage", "critical,digitalSignature,keyEncipherment"},
                 {"subjectAltName", san}}};
-    X509Ptr leaf = make_cert(s, key.get(), &hydrant());
-    return {{der_of(leaf.get()), der_of(hydrant().cert.get()), der_of(quovadis().cert.get())}, der_of(key.get())};
+    X509Ptr leaf = make_cert(s, key, &hydrant());
+    return {{der_of(leaf.get()), der_of(hydrant().cert.get()), der_of(quovadis().cert.get())}, der_of(key)};
+}
+
+Credential webex_leaf(const char* serial, bool with_service_names) {
+    static const PkeyPtr key = rsa_key("l2sip-cfa-01.ciscospark.com", 2048);
+    std::string san;
+    for (const std::string& n : webex_san_names()) {
+        if (!with_service_names && (n == "callservice.ciscospark.com" || n == "callservice.webex.com")) continue;
+        san += (san.empty() ? "DNS:" : ",DNS:") + n;
+    }
+    return hydrant_leaf("l2sip-cfa-01.ciscospark.com", key.get(), serial, "20170216181512Z", "20190216182500Z", san);
 }
 
 }  // namespace
@@ -499,6 +506,17 @@ const Credential& webex_l2sip() {
 
 const Credential& webex_l2sip_without_service_names() {
     static const Credential c = webex_leaf("5E0B7A2C9D4F13B8A6C2E0F9D1B3A5C7E9F02468", false);
+    return c;
+}
+
+// Valid within the intermediate's life (it ends 2023-12-17), around seed
+// 004's capture (2023-09-04).
+const Credential& wxc_sbc() {
+    static const Credential c = [] {
+        PkeyPtr key = rsa_key("*.bcld.webex.com", 2048);
+        return hydrant_leaf("*.bcld.webex.com", key.get(), "4B1F0C7A92D3E65810AB2C4D6E8F0A1B3C5D7E9F",
+                            "20221219173502Z", "20231215173502Z", "DNS:*.bcld.webex.com,DNS:bcld.webex.com");
+    }();
     return c;
 }
 

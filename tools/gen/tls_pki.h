@@ -55,6 +55,11 @@ const Credential& webex_l2sip_without_service_names();
 // The 25 SAN dNSNames of the guide, in its order.
 const std::vector<std::string>& webex_san_names();
 
+// A Webex Calling SBC (seed 004, TLS on 8934): CN and SAN *.bcld.webex.com,
+// same issuer and chain as the L2SIP certificate, valid 2022-12-19 to
+// 2023-12-15; it serves phones and asks for no client certificate.
+const Credential& wxc_sbc();
+
 // The Expressway-E's public certificate: amer-expressway01.ciscotac.net
 // (RSA-4096) under "Go Daddy Secure Certificate Authority - G2" under "Go
 // Daddy Root Certificate Authority - G2" (guide C1: 3 certificates).
