@@ -379,6 +379,12 @@ void unanswered(const SipCallRecord& c, SipVerdict& v) {
         b.finish();
         return;
     }
+    // The capture ending first proves no failure, unless the INVITE was already
+    // being resent with not even a provisional answer (UDP's Timer A: as a
+    // SYN's retransmissions prove an unanswered connect). A ringing call, or
+    // one INVITE over TCP, cut by the end of the capture is not reported.
+    const SipLeg& l = c.legs[size_t(leg)];
+    if (c.closed == SipClose::kEndOfCapture && (c.first_provisional.seen || l.retransmissions == 0)) return;
     v.code = FailureCode::kSipNoFinalResponse;
     v.outcome = SipOutcome::kUnanswered;
     const int64_t waited = since(inv, c.closed_ns);
