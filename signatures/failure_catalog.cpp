@@ -360,22 +360,43 @@ constexpr CatalogEntry kEntries[] = {
      "DNS_SRV_WRONG_DOMAIN",
      3,
      "error",
+     "Outbound, Issue 1: Expressway is unable to resolve the callservice.ciscospark.com address (the same lookup "
+     "in Outbound, Issue 3: Expressway search rule misconfiguration)",
      "",
-     "",
+     {"the Hybrid Call Services DNS zone has Modify DNS request Off (xConfiguration Zones Zone N DNS SIP "
+     "DnsOverride Override: \"Off\"), so it looks up the SRV record of the Request-URI's own domain "
+     "(_sips._tcp.<subdomain>.call.ciscospark.com, which points at port 5061) instead of "
+     "_sips._tcp.callservice.ciscospark.com (port 5062); the connection to 5061 then fails",
+     "a generic search rule (e.g. 'to DNS', priority 100) matches the Webex Request-URI before 'Webex Hybrid - to "
+     "Webex Cloud', so a DNS zone without the override looks up the subdomain (the call ends in 404 Not Found)",
+     ""},
      {},
-     {},
-     "",
+     "Expressway-E: Configuration > Zones > Zones > the Hybrid Call Services DNS zone: set Modify DNS request On "
+     "and Domain to search for callservice.ciscospark.com; if the Expressway-E has only one DNS zone, add a "
+     "separate DNS zone for Hybrid Call Service. Configuration > Dial plan > Search rules: the Webex Hybrid rule "
+     "must have a lower priority number than any generic DNS rule.",
      ""},
     {FailureCode::kDnsLookupFailed,
      "DNS_LOOKUP_FAILED",
      3,
      "error",
-     "",
-     "",
-     {},
-     {},
-     "",
-     ""},
+     "Inbound, Issue 1: Cisco Webex is unable to resolve the Expressway-E DNS SRV/hostname",
+     "DNS lookup of a Webex Hybrid Call or Webex Calling name failed",
+     {"no public SRV record _sips._tcp.<SIP Destination> (or no A record for its target) for the SIP Destination "
+     "configured in Control Hub: Control Hub says \"DNS Lookup failed. Check that a DNS or SRV record exists for "
+     "your SIP Destination\"",
+     "the authoritative DNS server for that domain does not answer (nslookup: \"DNS request timed out. timeout "
+     "was 2 seconds.\")", ""},
+     {"the querier's DNS server cannot resolve the name (NXDOMAIN, SERVFAIL, REFUSED or an empty answer): a "
+     "misspelt or missing name, or an internal-only resolver",
+     "the DNS server does not answer within 2 seconds: unreachable, or UDP/TCP 53 blocked by a firewall on the "
+     "way", ""},
+     "Publish the SRV record for the SIP Destination, e.g. _sips._tcp.mtls.example.com SRV 1 10 5062 "
+     "us-expe1.example.com, and an A record for its target with the Expressway-E's public address; or set the "
+     "SIP Destination in Control Hub to that address and port (e.g. 64.102.241.236:5062). Then re-run the "
+     "Hybrid Connectivity Test.",
+     "Check the querier's DNS servers (Expressway: System > DNS) with nslookup or dig for the name in the "
+     "event, permit UDP and TCP 53 to them, and make sure they resolve public names."},
     {FailureCode::kTcpWrongPort5061,
      "TCP_WRONG_PORT_5061",
      3,
@@ -400,11 +421,18 @@ constexpr CatalogEntry kEntries[] = {
      "WXC_PROVISIONING_DNS_FAILED",
      3,
      "error",
+     "Webex Calling MPP phone provisioning (seed 004): the phone cannot resolve activate.cisco.com or its "
+     "provisioning server",
      "",
-     "",
+     {"the phone's DNS server (from DHCP) does not resolve activate.cisco.com (a CNAME to "
+     "activate.xglb.cisco.com) or cisco.sipflash.com, or does not answer: the phone logs \"Couldn't resolve "
+     "host\", [res] = 6 and \"Resync failed\", and never reaches Webex Calling",
+     "a firewall blocks DNS from the phone network, or the DHCP scope hands out a resolver that cannot reach "
+     "the Internet", ""},
      {},
-     {},
-     "",
+     "Give the phones a DNS server that resolves public names (DHCP option 6) and permit DNS from their network; "
+     "check with nslookup that activate.cisco.com and cisco.sipflash.com resolve, then resync or factory-reset "
+     "the phone.",
      ""},
     {FailureCode::kWxcRegistrationFailed,
      "WXC_REGISTRATION_FAILED",

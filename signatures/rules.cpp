@@ -16,7 +16,7 @@
 namespace cs {
 namespace {
 
-constexpr std::string_view kFieldNames[kFieldCount] = {"sni", "subject_cn", "san", "issuer", "subject", "message"};
+constexpr std::string_view kFieldNames[kFieldCount] = {"sni", "subject_cn", "san", "issuer", "subject", "message", "qname"};
 
 struct FlagName {
     std::string_view name;

@@ -13,8 +13,9 @@ namespace cs {
 // The values a rule can be scanned against. TLS identities: the ClientHello
 // SNI and the certificate's subject CN, each SAN dNSName, the issuer and the
 // subject (rendered as DN strings by the caller). `message`: a whole SIP
-// message, for the SIP analyzer.
-enum class Field : uint8_t { kSni, kSubjectCn, kSan, kIssuer, kSubject, kMessage, kCount };
+// message, for the SIP analyzer. `qname`: a DNS question's name, for the DNS
+// analyzer.
+enum class Field : uint8_t { kSni, kSubjectCn, kSan, kIssuer, kSubject, kMessage, kQname, kCount };
 inline constexpr size_t kFieldCount = size_t(Field::kCount);
 
 std::string_view field_name(Field f);                       // "sni", "subject_cn", ...

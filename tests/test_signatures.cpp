@@ -523,7 +523,7 @@ TEST_F(RulesValidation, SeverityAndFields) {
     text = file("  - id: 10\n    name: a\n    description: d\n    patterns: ['x']\n    fields: [san, cn]\n"
                 "    severity: 2\n    tag: t\n");
     rejects(text, line_of(text, "fields:"),
-            "rule 10: unknown field 'cn' (known: sni, subject_cn, san, issuer, subject, message)");
+            "rule 10: unknown field 'cn' (known: sni, subject_cn, san, issuer, subject, message, qname)");
     text = file("  - id: 10\n    name: a\n    description: d\n    patterns: ['x']\n    fields: [san, san]\n"
                 "    severity: 2\n    tag: t\n");
     rejects(text, line_of(text, "fields:"), "rule 10: field 'san' listed twice");
