@@ -31,7 +31,7 @@ testpmd_pps() {  # median of testpmd's per-second Rx-pps, after it warmed up
 }
 callsentry_pps() {
   "$build/callsentry" --pcap "$pcap" --pcap-loop --max-packets "$count" --no-zmq --workers "$workers" \
-      --monitor-ports "tcp:5060-5062,5065,8934;udp:5060,53" 2>&1 >/dev/null |
+      --monitor-ports "tcp:53,5060-5062,5065,8934;udp:5060,53" 2>&1 >/dev/null |
     sed -n 's/.* in \([0-9.]*\) s (\([0-9]*\) packets\/s).*/\2/p'
 }
 

@@ -324,6 +324,7 @@ private:
             if (k == "identities") return ok(identities(v));
             if (k == "tls") return ok(tls(v));
             if (k == "sip") return ok(sip(v));
+            if (k == "dns") return ok(dns(v));
             if (k == "eal_args") return ok(eal_args(v));
             return kUnknown;
         });
@@ -409,6 +410,7 @@ private:
             if (k == "flows_per_worker") return ok(get_uint_as(val, 1024, 16u << 20, l.flows_per_worker, error_));
             if (k == "event_ring") return ok(get_pow2(val, 64, 1u << 20, l.event_ring, error_));
             if (k == "sip_ring") return ok(get_pow2(val, 64, 1u << 16, l.sip_ring, error_));
+            if (k == "dns_ring") return ok(get_pow2(val, 64, 1u << 16, l.dns_ring, error_));
             if (k == "worker_ring") return ok(get_pow2(val, 64, 1u << 20, l.worker_ring, error_));
             if (k == "max_attempt_connections") return ok(get_uint_as(val, 1, 1024, l.max_attempt_connections, error_));
             return kUnknown;
@@ -477,6 +479,16 @@ private:
             if (k == "timer_b_s") return ok(get_seconds(val, cfg_.sip.timer_b_s, error_));
             if (k == "call_idle_s") return ok(get_seconds(val, cfg_.sip.call_idle_s, error_));
             if (k == "max_calls") return ok(get_uint_as(val, 1, 1u << 20, cfg_.sip.max_calls, error_));
+            return kUnknown;
+        });
+    }
+
+    bool dns(const YAML::Node& map) {
+        return each_key(map, "dns", [&](const std::string& k, const YAML::Node& v) -> Result {
+            const Value val = value(v, "dns." + k);
+            if (k == "rules") return ok(get_file(val, cfg_.dns.rules, error_));
+            if (k == "timeout_s") return ok(get_seconds(val, cfg_.dns.timeout_s, error_));
+            if (k == "max_lookups") return ok(get_uint_as(val, 1, 1u << 20, cfg_.dns.max_lookups, error_));
             return kUnknown;
         });
     }
@@ -591,7 +603,8 @@ std::optional<Config> parse_config(int argc, char** argv, std::string* error, bo
     auto* o_public_roots = app.add_option("--trust-public-roots", public_roots, "PEM bundle of the roots the cloud trusts (default: system)")->type_name("FILE");
     auto* o_domains = app.add_option("--verified-domain", verified_domains, "an organisation's verified domain (repeatable)")->type_name("DOMAIN");
     auto* o_rules = app.add_option("--identity-rules", identity_rules, "Hyperscan rules for TLS identities")->type_name("FILE");
-    std::string sip_rules, sip_max, cache_dir;
+    std::string sip_rules, sip_max, cache_dir, dns_rules;
+    auto* o_dns_rules = app.add_option("--dns-rules", dns_rules, "Hyperscan rules for watched DNS names")->type_name("FILE");
     auto* o_cache = app.add_option("--cache-dir", cache_dir,
                                    "cache of compiled signatures (default /var/cache/callsentry; '' for none)")->type_name("DIR");
     auto* o_sip_rules = app.add_option("--sip-rules", sip_rules, "Hyperscan rules for SIP messages")->type_name("FILE");
@@ -681,6 +694,7 @@ std::optional<Config> parse_config(int argc, char** argv, std::string* error, bo
     flag(o_public_roots, "--trust-public-roots", public_roots, [&](const Value& v) { return get_bundle(v, cfg.tls.public_roots, true, error); });
     flag(o_rules, "--identity-rules", identity_rules, [&](const Value& v) { return get_file(v, cfg.tls.identity_rules, error); });
     if (good && o_cache->count()) cfg.cache_dir = cache_dir;
+    flag(o_dns_rules, "--dns-rules", dns_rules, [&](const Value& v) { return get_file(v, cfg.dns.rules, error); });
     flag(o_sip_rules, "--sip-rules", sip_rules, [&](const Value& v) { return get_file(v, cfg.sip.rules, error); });
     flag(o_sip_max, "--sip-max-message-bytes", sip_max, [&](const Value& v) {
         return get_uint_as(v, 256, 1u << 20, cfg.sip.max_message_bytes, error);

@@ -22,6 +22,7 @@ struct Limits {
     uint32_t flows_per_worker = 262144;   // flow table capacity per worker
     uint32_t event_ring = 16384;          // connection facts in flight per worker
     uint32_t sip_ring = 2048;             // SIP message facts in flight per worker (about 3 KB each)
+    uint32_t dns_ring = 2048;             // DNS facts (watched names) in flight per worker (about 3 KB each)
     uint32_t worker_ring = 8192;          // mbufs in flight per worker ring (ring mode)
     uint32_t max_attempt_connections = 64; // connections listed in one event
 };
@@ -58,6 +59,13 @@ struct SipSettings {
     uint32_t max_calls = 4096;            // open calls tracked at once (beyond: counted, not tracked)
 };
 
+// DNS: the watched names' signatures and the lookup timeout.
+struct DnsSettings {
+    std::string rules;                    // Hyperscan rules over query names; empty: the shipped file
+    double timeout_s = 2.0;               // a watched lookup unanswered this long failed (guide IN-1)
+    uint32_t max_lookups = 4096;          // open lookups tracked at once (beyond: counted)
+};
+
 struct Config {
     std::vector<InputSpec> inputs;
     std::vector<IpPrefix> local_nets;      // the on-premises side
@@ -77,6 +85,7 @@ struct Config {
     Timeouts timeouts;
     TlsSettings tls;
     SipSettings sip;
+    DnsSettings dns;
     std::vector<std::string> eal_args;     // after "--"
     std::string config_file;
 

@@ -93,7 +93,10 @@ int main(int argc, char** argv) {
         std::string sip = "cs_sip" + std::to_string(i);
         slots[i].sip = rte_ring_create_elem(sip.c_str(), sizeof(SipFact), cfg.limits.sip_ring, rte_socket_id(),
                                             RING_F_SP_ENQ | RING_F_SC_DEQ);
-        if ((!rt.rss_mode && !slots[i].in) || !slots[i].facts || !slots[i].incidents || !slots[i].sip)
+        std::string dns = "cs_dns" + std::to_string(i);
+        slots[i].dns = rte_ring_create_elem(dns.c_str(), sizeof(DnsFact), cfg.limits.dns_ring, rte_socket_id(),
+                                            RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if ((!rt.rss_mode && !slots[i].in) || !slots[i].facts || !slots[i].incidents || !slots[i].sip || !slots[i].dns)
             return fail("cannot create worker rings", 1);
     }
 

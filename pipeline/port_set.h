@@ -11,7 +11,7 @@ namespace cs {
 
 class PortSet {
 public:
-    static constexpr const char* kDefaultSpec = "tcp:5060-5062,5065,8934;udp:5060,53";
+    static constexpr const char* kDefaultSpec = "tcp:53,5060-5062,5065,8934;udp:5060,53";
     // nullopt and a one-line reason in *error when the spec is malformed.
     static std::optional<PortSet> parse(std::string_view spec, std::string* error);
 

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <string_view>
 
+#include "workers/dns_event_log.h"
+#include "workers/dns_transactions.h"
 #include "workers/sip_calls.h"
 #include "workers/sip_event_log.h"
 #include "workers/tcp_event_log.h"
@@ -20,7 +22,7 @@ uint64_t monotonic_ns() {
 
 namespace {
 
-class Publisher : public IncidentSink, public SipCallSink {
+class Publisher : public IncidentSink, public SipCallSink, public DnsSink {
 public:
     Publisher(const EventContext& ctx, const LiveRules& rules, std::vector<std::unique_ptr<EventSink>>& sinks)
         : ctx_(ctx), rules_(rules), sinks_(sinks) {}
@@ -33,6 +35,11 @@ public:
     void tls_folded(const IncidentFold& f) override {
         send(render_tls_fold(f, ctx_), catalog_entry(f.key.base.code).name);
     }
+    void dns_event(const DnsEvent& e) override {
+        const std::shared_ptr<const DnsShared> dns = rules_.dns();
+        send(render_dns_event(e, ctx_, dns ? dns->rules.get() : nullptr), catalog_entry(e.verdict.code).name);
+    }
+    void dns_fold(const DnsFold& f) override { send(render_dns_fold(f, ctx_), catalog_entry(f.code).name); }
     void sip_call(const SipCallEvent& e) override {
         // Matched rules are named from the rules in force now (ids are stable across reloads).
         const std::shared_ptr<const SipShared> sip = rules_.sip();
@@ -72,6 +79,14 @@ SipCallSettings sip_call_settings(const Config& cfg) {
     return s;
 }
 
+DnsLookupSettings dns_settings(const Config& cfg) {
+    DnsLookupSettings s;
+    s.timeout_ns = uint64_t(cfg.dns.timeout_s * 1e9);
+    s.max_lookups = cfg.dns.max_lookups;
+    s.fold_window_ns = uint64_t(cfg.timeouts.fold_window_s * 1e9);
+    return s;
+}
+
 // SIGHUP: new signature files in force, or the old ones kept and why.
 void reload_rules(const Config& cfg, LiveRules& rules, Publisher& pub) {
     std::string error;
@@ -91,6 +106,7 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
     Publisher pub(ctx, rules, sinks);
     AttemptCorrelator corr(cfg, pub);
     SipCallTracker calls(sip_call_settings(cfg), pub);
+    DnsTransactionTracker lookups(dns_settings(cfg), pub);
     std::vector<WorkerSlot>& workers = *rs.workers;
     const bool live = !cfg.offline();
     const uint64_t stats_every = uint64_t(cfg.timeouts.stats_interval_s * 1e9);
@@ -120,17 +136,28 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
                 for (unsigned i = 0; i < n; ++i) calls.push(sip[i]);
                 drained += n;
             }
+            DnsFact dns[8];
+            while ((n = rte_ring_sc_dequeue_burst_elem(w.dns, dns, sizeof(DnsFact), 8, nullptr)) > 0) {
+                for (unsigned i = 0; i < n; ++i) lookups.push(dns[i]);
+                drained += n;
+            }
         }
         corr.advance(clock);
         // At the end, calls still open end with the capture's last packet.
-        if (clock == kClockEnd) calls.end_capture(rs.rx_clock.load(std::memory_order_acquire));
-        else calls.advance(clock);
+        if (clock == kClockEnd) {
+            const uint64_t last_packet = rs.rx_clock.load(std::memory_order_acquire);
+            calls.end_capture(last_packet);
+            lookups.end_capture(last_packet);
+        } else {
+            calls.advance(clock);
+            lookups.advance(clock);
+        }
         if (rs.reload.exchange(false)) reload_rules(cfg, rules, pub);
         last_clock = std::max(last_clock, rs.rx_clock.load(std::memory_order_relaxed));
         if (clock == kClockEnd) break;
         if (live && monotonic_ns() >= next_stats) {
             next_stats += stats_every;
-            RunStats s = collect_stats(rs, rt, corr.counters(), calls.counters(), pub.counters(),
+            RunStats s = collect_stats(rs, rt, corr.counters(), calls.counters(), lookups.counters(), pub.counters(),
                                        double(monotonic_ns() - wall_start_ns) / 1e9);
             pub.send_raw("callsentry.stats", render_stats_json(s, last_clock, false));
         }
@@ -140,7 +167,7 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
         }
     }
     PublisherResult r;
-    r.final_stats = collect_stats(rs, rt, corr.counters(), calls.counters(), pub.counters(),
+    r.final_stats = collect_stats(rs, rt, corr.counters(), calls.counters(), lookups.counters(), pub.counters(),
                                   double(monotonic_ns() - wall_start_ns) / 1e9);
     pub.send_raw("callsentry.stats", render_stats_json(r.final_stats, last_clock, true));
     r.final_stats.publisher = pub.counters();

@@ -35,6 +35,7 @@ struct alignas(64) WorkerSlot {
     rte_ring* facts = nullptr;   // TCP verdicts (ConnFact by value) to the publisher
     rte_ring* incidents = nullptr;  // TLS verdicts (TlsIncident*, the publisher deletes them)
     rte_ring* sip = nullptr;     // SIP messages (SipFact by value) for the call tracker
+    rte_ring* dns = nullptr;     // DNS messages of watched names (DnsFact by value) for the lookup tracker
     std::atomic<uint64_t> clock{0};  // every verdict before this is in `facts`
     std::atomic<bool> finished{false};
     // The worker's counters for the stats, copied now and then (seqlock).
@@ -46,6 +47,7 @@ struct alignas(64) WorkerSlot {
         ReassemblyCounters reassembly;
         SipCounters sip;
         IpReassemblyCounters fragments;
+        DnsCounters dns;
         uint64_t rules_generation = 0;  // the signature sets this worker uses
     };
     std::atomic<uint64_t> snap_version{0};

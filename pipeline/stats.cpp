@@ -21,6 +21,12 @@ void add_fragments(IpReassemblyCounters& a, const IpReassemblyCounters& b) {
     a.timed_out += b.timed_out; a.other_protocol += b.other_protocol;
     for (size_t i = 0; i < size_t(FragDrop::kCount); ++i) a.drops[i] += b.drops[i];
 }
+void add_dns(DnsCounters& a, const DnsCounters& b) {
+    a.flows_udp += b.flows_udp; a.flows_tcp += b.flows_tcp; a.messages += b.messages; a.queries += b.queries;
+    a.responses += b.responses; a.rcode_nxdomain += b.rcode_nxdomain; a.rcode_servfail += b.rcode_servfail;
+    a.truncated += b.truncated; a.malformed += b.malformed; a.watched += b.watched;
+    a.facts_dropped += b.facts_dropped; a.tcp_pool_exhausted += b.tcp_pool_exhausted;
+}
 void add_sip(SipCounters& a, const SipCounters& b) {
     a.flows += b.flows; a.messages += b.messages; a.unparsed += b.unparsed; a.facts_dropped += b.facts_dropped;
     a.datagrams += b.datagrams;
@@ -32,7 +38,8 @@ void add_sip(SipCounters& a, const SipCounters& b) {
 }  // namespace
 
 RunStats collect_stats(const RunState& rs, const Runtime& rt, const CorrelatorCounters& corr,
-                       const SipCallCounters& calls, const PublisherCounters& pub, double wall_s) {
+                       const SipCallCounters& calls, const DnsLookupCounters& lookups, const PublisherCounters& pub,
+                       double wall_s) {
     RunStats s;
     s.rules_generation_min = UINT64_MAX;
     s.rx = seqlock_read(rs.rx_snap_version, rs.rx_snap);
@@ -51,10 +58,12 @@ RunStats collect_stats(const RunState& rs, const Runtime& rt, const CorrelatorCo
         s.live_flows += snap.live_flows;
         add_sip(s.sip, snap.sip);
         add_fragments(s.fragments, snap.fragments);
+        add_dns(s.dns, snap.dns);
         s.rules_generation_min = std::min(s.rules_generation_min, snap.rules_generation);
     }
     if (rs.workers->empty()) s.rules_generation_min = 0;
     s.calls = calls;
+    s.lookups = lookups;
     s.workers = unsigned(rs.workers->size());
     s.rss_mode = rt.rss_mode;
     s.correlator = corr;
@@ -116,6 +125,15 @@ std::string render_stats_json(const RunStats& s, uint64_t ts_ns, bool final) {
     num("rules_reloads", s.publisher.reloads); num("rules_reload_failures", s.publisher.reload_failures);
     num("rules_generation", s.rules_generation_min);
     w.EndObject();
+    w.Key("dns"); w.StartObject();
+    num("flows_udp", s.dns.flows_udp); num("flows_tcp", s.dns.flows_tcp); num("messages", s.dns.messages);
+    num("queries", s.dns.queries); num("responses", s.dns.responses); num("nxdomain", s.dns.rcode_nxdomain);
+    num("servfail", s.dns.rcode_servfail); num("truncated", s.dns.truncated); num("malformed", s.dns.malformed);
+    num("watched", s.dns.watched); num("facts_dropped", s.dns.facts_dropped);
+    num("streams_exhausted", s.dns.tcp_pool_exhausted);
+    num("lookups", s.lookups.lookups); num("lookups_dropped", s.lookups.lookups_dropped);
+    num("cut_by_end", s.lookups.cut_by_end); num("events", s.lookups.events); num("folded", s.lookups.folded);
+    w.EndObject();
     w.Key("fragments"); w.StartObject();
     num("fragments", s.fragments.fragments); num("completed", s.fragments.completed);
     num("duplicates", s.fragments.duplicates); num("timed_out", s.fragments.timed_out);
@@ -169,6 +187,8 @@ void print_summary(FILE* out, const RunStats& s) {
             u(s.reassembly.bytes_delivered), u(s.reassembly.gaps), u(s.reassembly.differing_overlaps));
     fprintf(out, "  sip: %llu flows, %llu messages (%llu unparsed, %llu over the stream buffer), %llu facts dropped\n",
             u(s.sip.flows), u(s.sip.messages), u(s.sip.unparsed), u(s.sip.stream.oversize), u(s.sip.facts_dropped));
+    fprintf(out, "  dns: %llu messages (%llu malformed), %llu about watched names, %llu lookups\n", u(s.dns.messages),
+            u(s.dns.malformed), u(s.dns.watched), u(s.lookups.lookups));
     fprintf(out, "  events: %llu published (failed connections %llu, attempts %llu, folded %llu into %llu summaries)\n",
             u(s.publisher.events), u(s.engine.facts), u(s.correlator.attempts), u(s.correlator.attempts_folded),
             u(s.correlator.fold_summaries));

@@ -9,6 +9,7 @@
 
 #include "pipeline/run_state.h"
 #include "workers/attempt_correlator.h"
+#include "workers/dns_transactions.h"
 #include "workers/sip_calls.h"
 
 namespace cs {
@@ -37,6 +38,8 @@ struct RunStats {
     SipCounters sip;             // summed over workers
     SipCallCounters calls;
     IpReassemblyCounters fragments;  // summed over workers
+    DnsCounters dns;                 // summed over workers
+    DnsLookupCounters lookups;
     uint64_t rules_generation_min = 0;  // the oldest signature sets a worker still uses
     CorrelatorCounters correlator;
     PublisherCounters publisher;
@@ -45,7 +48,8 @@ struct RunStats {
 };
 
 RunStats collect_stats(const RunState& rs, const Runtime& rt, const CorrelatorCounters& corr,
-                       const SipCallCounters& calls, const PublisherCounters& pub, double wall_s);
+                       const SipCallCounters& calls, const DnsLookupCounters& lookups, const PublisherCounters& pub,
+                       double wall_s);
 std::string render_stats_json(const RunStats& s, uint64_t ts_ns, bool final);
 void print_summary(FILE* out, const RunStats& s);
 

@@ -77,12 +77,12 @@ struct Events : DnsSink {
 
 // Facts from the wire, into a tracker, to the end of the capture.
 struct Lookups {
-    explicit Lookups(DnsSettings s = {}) : settings(s), tracker(settings, out) { out.rules = shipped_rules().rules.get(); }
+    explicit Lookups(DnsLookupSettings s = {}) : settings(s), tracker(settings, out) { out.rules = shipped_rules().rules.get(); }
     void run(const std::vector<DnsFact>& facts, uint64_t last_packet_ns) {
         for (const DnsFact& f : facts) tracker.push(f);
         tracker.end_capture(last_packet_ns);
     }
-    DnsSettings settings;
+    DnsLookupSettings settings;
     Events out;
     DnsTransactionTracker tracker;
 };
@@ -495,7 +495,7 @@ TEST(DnsLookups, CapsAreCountedAndHeld) {
         w.udp(kT0 + i * kMs, kCloudResolver, uint16_t(40000 + i), kAuth, 53,
               dig_query(uint16_t(0x100 + i), "_sips._tcp.mtls.rtp.ciscotac.net", dns::kTypeSRV));
     {
-        DnsSettings s;
+        DnsLookupSettings s;
         s.max_lookups = 4;
         Lookups l(s);
         for (const DnsFact& f : w.facts()) l.tracker.push(f);
@@ -508,7 +508,7 @@ TEST(DnsLookups, CapsAreCountedAndHeld) {
         EXPECT_EQ(l.out.folds[0].count, 3u);
     }
     {
-        DnsSettings s;
+        DnsLookupSettings s;
         s.max_pending_facts = 3;
         Lookups l(s);
         for (const DnsFact& f : w.facts()) l.tracker.push(f);
@@ -516,7 +516,7 @@ TEST(DnsLookups, CapsAreCountedAndHeld) {
         EXPECT_EQ(l.tracker.counters().facts_dropped, 3u);
     }
     {
-        DnsSettings s;
+        DnsLookupSettings s;
         s.max_folds = 0;  // nothing folded: every verdict is published on its own
         Lookups l(s);
         l.run(w.facts(), kT0 + 10 * kSec);

@@ -31,6 +31,7 @@ struct Collect : FactSink {
         sip.push_back(f);
         return true;
     }
+    bool push_dns(const DnsFact&) override { return true; }
 };
 
 struct Calls : SipCallSink {

@@ -63,6 +63,7 @@ struct VectorSink : FactSink {
         return true;
     }
     bool push_sip(const SipFact&) override { return true; }  // SIP: test_sip_engine
+    bool push_dns(const DnsFact&) override { return true; }  // DNS: test_dns_tracker
 };
 
 Config test_config() {

@@ -29,6 +29,7 @@ struct Collect : FactSink {
         return true;
     }
     bool push_sip(const SipFact&) override { return true; }  // SIP: test_sip_engine
+    bool push_dns(const DnsFact&) override { return true; }  // DNS: test_dns_tracker
 };
 
 Config tls_config() {

@@ -166,7 +166,7 @@ struct DnsTransactionTracker::Naptr {
     uint64_t due = 0;
 };
 
-DnsTransactionTracker::DnsTransactionTracker(const DnsSettings& settings, DnsSink& sink) : s_(settings), sink_(sink) {}
+DnsTransactionTracker::DnsTransactionTracker(const DnsLookupSettings& settings, DnsSink& sink) : s_(settings), sink_(sink) {}
 DnsTransactionTracker::~DnsTransactionTracker() = default;
 
 void DnsTransactionTracker::push(const DnsFact& f) {

@@ -30,7 +30,7 @@
 
 namespace cs {
 
-struct DnsSettings {
+struct DnsLookupSettings {
     uint64_t timeout_ns = 2'000'000'000ull;        // no answer this long after the first query (guide IN-1: 2 s)
     uint64_t linger_ns = 5'000'000'000ull;         // a settled lookup still absorbs retransmissions and late answers
     uint64_t naptr_window_ns = 10'000'000'000ull;  // a NAPTR this long before the SRV query is its context
@@ -160,7 +160,7 @@ struct DnsLookupCounters {
 
 class DnsTransactionTracker {
 public:
-    DnsTransactionTracker(const DnsSettings& settings, DnsSink& sink);
+    DnsTransactionTracker(const DnsLookupSettings& settings, DnsSink& sink);
     ~DnsTransactionTracker();
     void push(const DnsFact& fact);
     // Takes every fact and fires every timer due before `watermark`.
@@ -197,7 +197,7 @@ private:
     void report(DnsEvent& e);
     void tell_answer(const DnsFact& response);
 
-    const DnsSettings s_;
+    const DnsLookupSettings s_;
     DnsSink& sink_;
     std::map<PendingKey, std::unique_ptr<DnsFact>> pending_;
     std::map<LookupKey, std::unique_ptr<Lookup>> lookups_;

@@ -8,13 +8,15 @@ namespace {
 constexpr size_t kReassemblyBudget = size_t(16) << 20;
 }
 
-FlowEngine::FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls, const SipShared* sip)
+FlowEngine::FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls, const SipShared* sip,
+                       const DnsShared* dns)
     : cfg_(cfg),
       sink_(sink),
       table_(cfg.limits.flows_per_worker),
       pool_(kReassemblyBudget),
       tls_(cfg, tls, sink, pool_),
-      sip_(cfg, sip, sink, pool_) {
+      sip_(cfg, sip, sink, pool_),
+      dns_(cfg, dns, sink, pool_) {
     for (const auto& in : cfg.inputs) multi_vantage_ |= in.vantage != cfg.inputs.front().vantage;
 }
 
@@ -42,17 +44,24 @@ uint64_t FlowEngine::next_check(Flow& f, uint64_t tls_due) const {
     return tls_due && tls_due < tcp ? tls_due : tcp;
 }
 
-// The flow's payload goes to the analyzer its content chose: SIP when the
-// first payload starts like a SIP message, else TLS (which gives up on
-// content that is not TLS).
+// The flow's first payload decides its analyzer: DNS on port 53 when it
+// reads as DNS, SIP when it starts like a SIP message, else TLS (which gives
+// up on content that is not TLS).
+void FlowEngine::claim(Flow& f, const PacketView& v) {
+    if (dns_.claim(f, v)) f.app.state = StreamState::kDns;
+    else sip_.claim(f, v);
+}
+
 void FlowEngine::app_packet(Flow& f, const PacketView& v, bool from_client) {
-    if (f.app.state == StreamState::kUnknown && v.payload_len) sip_.claim(f, v);
+    if (f.app.state == StreamState::kUnknown && v.payload_len) claim(f, v);
     if (f.app.state == StreamState::kSip) sip_.on_tcp_packet(f, v, from_client);
+    else if (f.app.state == StreamState::kDns) dns_.on_tcp_packet(f, v, from_client);
     else tls_.on_packet(f, v, from_client);
 }
 
 void FlowEngine::finish_app(Flow& f, bool end_of_capture) {
     if (f.app.state == StreamState::kSip) sip_.finish(f);
+    else if (f.app.state == StreamState::kDns) dns_.finish(f);
     else tls_.finish(f, end_of_capture);
 }
 
@@ -148,8 +157,9 @@ void FlowEngine::process_whole(const PacketView& v) {
         if (created || change != TcpChange::kNone || tls_due) table_.timers().schedule(idx, next_check(*f, tls_due));
     } else {
         const bool from_client = from_lo == f->client_is_lo;
-        if (f->app.state == StreamState::kUnknown && v.payload_len) sip_.claim(*f, v);
-        sip_.on_datagram(*f, v, from_client);
+        if (f->app.state == StreamState::kUnknown && v.payload_len) claim(*f, v);
+        if (f->app.state == StreamState::kDns) dns_.on_datagram(*f, v);
+        else sip_.on_datagram(*f, v, from_client);
         if (created) table_.timers().schedule(idx, v.ts_ns + uint64_t(cfg_.timeouts.udp_idle_s * 1e9));
     }
 }

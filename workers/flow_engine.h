@@ -9,6 +9,7 @@
 #include "pipeline/ip_reassembly.h"
 #include "pipeline/packet_view.h"
 #include "workers/conn_fact.h"
+#include "workers/dns_tracker.h"
 #include "workers/flow_table.h"
 #include "workers/sip_tracker.h"
 #include "workers/tls_tracker.h"
@@ -16,7 +17,7 @@
 namespace cs {
 
 // Where verdicts go (the worker's rings to the publisher; vectors in tests).
-class FactSink : public TlsIncidentSink, public SipFactSink {
+class FactSink : public TlsIncidentSink, public SipFactSink, public DnsFactSink {
 public:
     virtual bool push(const ConnFact& fact) = 0;  // false: full, the fact is dropped
 };
@@ -31,9 +32,10 @@ struct EngineCounters {
 
 class FlowEngine {
 public:
-    // `tls`: trust stores and identity rules for the TLS analyzer; `sip`: the
-    // SIP signatures (null: none).
-    FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls = nullptr, const SipShared* sip = nullptr);
+    // `tls`: trust stores and identity rules for the TLS analyzer; `sip`, `dns`:
+    // the SIP and DNS signatures (null: none).
+    FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls = nullptr, const SipShared* sip = nullptr,
+               const DnsShared* dns = nullptr);
 
     // One decoded packet of a monitored flow (decode said kOk).
     void process(const PacketView& v);
@@ -47,12 +49,14 @@ public:
     const EngineCounters& counters() const { return n_; }
     const TlsCounters& tls_counters() const { return tls_.counters(); }
     const SipCounters& sip_counters() const { return sip_.counters(); }
+    const DnsCounters& dns_counters() const { return dns_.counters(); }
     const IpReassemblyCounters& fragment_counters() const { return frags_.counters(); }
     const ReassemblyCounters& reassembly_counters() const { return pool_.counters(); }
     // Signatures reloaded (allocates; between packets only).
-    void take_rules(const TlsShared* tls, const SipShared* sip) {
+    void take_rules(const TlsShared* tls, const SipShared* sip, const DnsShared* dns) {
         tls_.take_rules(tls);
         sip_.take_rules(sip);
+        dns_.take_rules(dns);
     }
     uint32_t live_flows() const { return table_.size(); }
 
@@ -63,6 +67,7 @@ private:
     void forget(uint32_t idx);
     void emit_view(const Flow& f, uint64_t decided_ns);
     void process_whole(const PacketView& v);
+    void claim(Flow& f, const PacketView& v);
     void app_packet(Flow& f, const PacketView& v, bool from_client);
     void finish_app(Flow& f, bool end_of_capture);
 
@@ -72,6 +77,7 @@ private:
     ReassemblyPool pool_;  // out-of-order TCP bytes of every analysed flow
     TlsTracker tls_;
     SipTracker sip_;
+    DnsTracker dns_;
     IpReassembler frags_;          // UDP datagrams that came in fragments
     uint64_t next_frag_expiry_ = 0;
     bool multi_vantage_ = false;  // views of each connection go to the publisher for pairing

@@ -1,4 +1,4 @@
-// LiveRules: the signature sets in force (TLS identities, SIP), replaced whole
+// LiveRules: the signature sets in force (TLS identities, SIP, DNS), replaced whole
 // on reload (SIGHUP). The reloading thread builds new sets off the packet path
 // and stores them under a short lock, then bumps the generation; each worker
 // compares the generation between bursts (one relaxed load) and, when it
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "pipeline/config.h"
+#include "workers/dns_tracker.h"
 #include "workers/sip_tracker.h"
 #include "workers/tls_tracker.h"
 
@@ -33,14 +34,19 @@ public:
         std::lock_guard<std::mutex> g(mu_);
         return sip_;
     }
+    std::shared_ptr<const DnsShared> dns() const {
+        std::lock_guard<std::mutex> g(mu_);
+        return dns_;
+    }
 
 private:
-    // Loads the SIP rules; on success both sets go into force together.
-    bool load_sip_and_install(const Config& cfg, std::shared_ptr<const TlsShared> tls, std::string* error);
+    // Loads the SIP and DNS rules; on success every set goes into force together.
+    bool load_rest_and_install(const Config& cfg, std::shared_ptr<const TlsShared> tls, std::string* error);
 
     mutable std::mutex mu_;
     std::shared_ptr<const TlsShared> tls_;
     std::shared_ptr<const SipShared> sip_;
+    std::shared_ptr<const DnsShared> dns_;
     std::atomic<uint64_t> generation_{0};
 };
 

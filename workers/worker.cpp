@@ -17,7 +17,8 @@ constexpr unsigned kSnapshotEvery = 1024;  // loop turns between stats snapshots
 
 class RingFactSink : public FactSink {
 public:
-    RingFactSink(rte_ring* facts, rte_ring* incidents, rte_ring* sip) : facts_(facts), incidents_(incidents), sip_(sip) {}
+    RingFactSink(rte_ring* facts, rte_ring* incidents, rte_ring* sip, rte_ring* dns)
+        : facts_(facts), incidents_(incidents), sip_(sip), dns_(dns) {}
     bool push(const ConnFact& f) override {
         return rte_ring_sp_enqueue_elem(facts_, const_cast<ConnFact*>(&f), sizeof f) == 0;
     }
@@ -25,11 +26,15 @@ public:
     bool push_sip(const SipFact& f) override {
         return rte_ring_sp_enqueue_elem(sip_, const_cast<SipFact*>(&f), sizeof f) == 0;
     }
+    bool push_dns(const DnsFact& f) override {
+        return rte_ring_sp_enqueue_elem(dns_, const_cast<DnsFact*>(&f), sizeof f) == 0;
+    }
 
 private:
     rte_ring* facts_;
     rte_ring* incidents_;
     rte_ring* sip_;
+    rte_ring* dns_;
 };
 
 class WorkerLoop {
@@ -43,8 +48,9 @@ public:
           generation_(rules_.generation()),
           tls_(rules_.tls()),
           sip_(rules_.sip()),
-          sink_(slot_.facts, slot_.incidents, slot_.sip),
-          engine_(cfg_, sink_, tls_.get(), sip_.get()),
+          dns_(rules_.dns()),
+          sink_(slot_.facts, slot_.incidents, slot_.sip, slot_.dns),
+          engine_(cfg_, sink_, tls_.get(), sip_.get(), dns_.get()),
           frames_(rt_.ports.size(), 0) {}
 
     void run() {
@@ -87,7 +93,8 @@ private:
         generation_ = rules_.generation();
         tls_ = rules_.tls();
         sip_ = rules_.sip();
-        engine_.take_rules(tls_.get(), sip_.get());
+        dns_ = rules_.dns();
+        engine_.take_rules(tls_.get(), sip_.get(), dns_.get());
     }
 
     // RSS mode: this worker's queue of every port; it decodes and filters itself.
@@ -119,7 +126,7 @@ private:
         seqlock_write(slot_.snap_version, slot_.snap,
                       WorkerSlot::Snapshot{engine_.counters(), rx_, engine_.live_flows(), engine_.tls_counters(),
                                            engine_.reassembly_counters(), engine_.sip_counters(),
-                                           engine_.fragment_counters(), generation_});
+                                           engine_.fragment_counters(), engine_.dns_counters(), generation_});
     }
 
     const Config& cfg_;
@@ -130,6 +137,7 @@ private:
     uint64_t generation_;
     std::shared_ptr<const TlsShared> tls_;
     std::shared_ptr<const SipShared> sip_;
+    std::shared_ptr<const DnsShared> dns_;
     RingFactSink sink_;
     FlowEngine engine_;
     RxCounters rx_;
