@@ -5,6 +5,7 @@
 #include <ctime>
 #include <string_view>
 
+#include "workers/connect_watch.h"
 #include "workers/dns_event_log.h"
 #include "workers/dns_transactions.h"
 #include "workers/sip_calls.h"
@@ -22,10 +23,11 @@ uint64_t monotonic_ns() {
 
 namespace {
 
-class Publisher : public IncidentSink, public SipCallSink, public DnsSink {
+class Publisher : public IncidentSink, public SipCallSink, public DnsSink, public ConnectWatchSink {
 public:
     Publisher(const EventContext& ctx, const LiveRules& rules, std::vector<std::unique_ptr<EventSink>>& sinks)
         : ctx_(ctx), rules_(rules), sinks_(sinks) {}
+    void watch_connects(ConnectWatch* w) { watch_ = w; }
 
     void attempt(const FailedAttempt& a) override { send(render_attempt(a, ctx_), catalog_entry(a.key.code).name); }
     void folded(const FoldSummary& s) override { send(render_fold(s, ctx_), catalog_entry(s.key.code).name); }
@@ -40,6 +42,12 @@ public:
         send(render_dns_event(e, ctx_, dns ? dns->rules.get() : nullptr), catalog_entry(e.verdict.code).name);
     }
     void dns_fold(const DnsFold& f) override { send(render_dns_fold(f, ctx_), catalog_entry(f.code).name); }
+    void dns_answer(const DnsAnswerSeen& a) override {
+        if (watch_) watch_->answer(a);
+    }
+    void not_attempted(const NotAttempted& n) override {
+        send(render_not_attempted(n, ctx_), catalog_entry(FailureCode::kConnectNotAttempted).name);
+    }
     void sip_call(const SipCallEvent& e) override {
         // Matched rules are named from the rules in force now (ids are stable across reloads).
         const std::shared_ptr<const SipShared> sip = rules_.sip();
@@ -66,6 +74,7 @@ private:
     const EventContext& ctx_;
     const LiveRules& rules_;
     std::vector<std::unique_ptr<EventSink>>& sinks_;
+    ConnectWatch* watch_ = nullptr;
     PublisherCounters n_;
 };
 
@@ -107,6 +116,10 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
     AttemptCorrelator corr(cfg, pub);
     SipCallTracker calls(sip_call_settings(cfg), pub);
     DnsTransactionTracker lookups(dns_settings(cfg), pub);
+    ConnectWatchSettings ws;
+    ws.live_ns = uint64_t(cfg.timeouts.tcp_idle_s * 1e9);
+    ConnectWatch connects(ws, pub);
+    pub.watch_connects(&connects);
     std::vector<WorkerSlot>& workers = *rs.workers;
     const bool live = !cfg.offline();
     const uint64_t stats_every = uint64_t(cfg.timeouts.stats_interval_s * 1e9);
@@ -122,7 +135,10 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
             ConnFact facts[32];
             unsigned n;
             while ((n = rte_ring_sc_dequeue_burst_elem(w.facts, facts, sizeof(ConnFact), 32, nullptr)) > 0) {
-                for (unsigned i = 0; i < n; ++i) corr.push(facts[i]);
+                for (unsigned i = 0; i < n; ++i) {
+                    if (facts[i].kind == ConnFact::kStarted) connects.connection(facts[i]);
+                    else corr.push(facts[i]);
+                }
                 drained += n;
             }
             void* incidents[32];
@@ -148,9 +164,11 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
             const uint64_t last_packet = rs.rx_clock.load(std::memory_order_acquire);
             calls.end_capture(last_packet);
             lookups.end_capture(last_packet);
+            connects.end_capture(last_packet);
         } else {
             calls.advance(clock);
             lookups.advance(clock);
+            connects.advance(clock);
         }
         if (rs.reload.exchange(false)) reload_rules(cfg, rules, pub);
         last_clock = std::max(last_clock, rs.rx_clock.load(std::memory_order_relaxed));

@@ -411,11 +411,17 @@ constexpr CatalogEntry kEntries[] = {
      "CONNECT_NOT_ATTEMPTED",
      3,
      "error",
+     "Outbound, Issue 2: Port 5062 is blocked outbound to Cisco Webex (seen from a vantage the SYN never reaches)",
      "",
-     "",
+     {"the SYNs died before this vantage: an inside firewall, the Expressway-E's own firewall rules, or a route "
+     "that sends them elsewhere",
+     "the Expressway-E never tried: the call was rejected or routed elsewhere after the lookup (search rules, CPL)",
+     "a connection to the cloud was already up and was reused, but this vantage did not see it (capture started "
+     "later than the idle time)"},
      {},
-     {},
-     "",
+     "On the Expressway-E, read the Network Log around the answer's time for \"TCP Connecting\" to the answered "
+     "addresses; capture on the firewall's inside interface; permit TCP 5062 from the Expressway-E to the Webex "
+     "ranges on every hop.",
      ""},
     {FailureCode::kWxcProvisioningDnsFailed,
      "WXC_PROVISIONING_DNS_FAILED",

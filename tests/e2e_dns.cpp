@@ -70,3 +70,15 @@ TEST(Dns, AHealthyPhoneRegistrationIsNoFailure) {
     // SRV with six 8934 targets, then TLS to one of them: the handshake is healthy.
     EXPECT_EQ(codes(run_on("wxc-registration-healthy")), std::vector<std::string>{"TLS_OK"});
 }
+
+TEST(Dns, AnAnswerNobodyConnectsToIsConnectNotAttempted) {
+    // Two answers for callservice and no SYN at all; the second answer is the
+    // last packet, so its 15 s never pass inside the capture and it decides nothing.
+    Events ev = run_on("dns-connect-not-attempted");
+    ASSERT_EQ(codes(ev), std::vector<std::string>{"CONNECT_NOT_ATTEMPTED"});
+    auto d = parse(ev.failures[0]);
+    EXPECT_STREQ(d["dns"]["question"]["name"].GetString(), "_sips._tcp.callservice.ciscospark.com");
+    EXPECT_EQ(d["dns"]["resolved_ip"].Size(), 2u);
+    // OUT-2: the same answer, then SYNs to it (that die): the connect was attempted.
+    EXPECT_EQ(codes(run_on("tcp-out-syn-failover")), std::vector<std::string>{"TCP_SYN_UNANSWERED"});
+}

@@ -149,7 +149,8 @@ const cs::IpAddr kGoogleDns = ip("8.8.8.8");
 class DnsBearing : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(DnsBearing, EveryPayloadParsesAndEveryAnswerMatchesItsQuery) {
-    std::vector<Pkt> pkts = decode_all(generate(GetParam()));
+    const std::vector<Frame> frames_1 = generate(GetParam());  // the views point into these bytes
+    std::vector<Pkt> pkts = decode_all(frames_1);
     std::vector<Dns> all = dns_messages(pkts);
     ASSERT_FALSE(all.empty());
     for (const Dns* ap : answers(all)) {
@@ -212,7 +213,8 @@ TEST(DnsScenarioRegistry, EachIsListedOnce) {
 // --- OUT-1
 
 TEST(DnsOutWrongDomain5061, NaptrNodataThenSrvTo5061ThenTheGuidesSyns) {
-    std::vector<Pkt> pkts = decode_all(generate("dns-out-wrong-domain-5061"));
+    const std::vector<Frame> frames_2 = generate("dns-out-wrong-domain-5061");  // the views point into these bytes
+    std::vector<Pkt> pkts = decode_all(frames_2);
     std::vector<Dns> all = dns_messages(pkts);
     ASSERT_EQ(all.size(), 4u);
     const Dns &naptr_q = all[0], &naptr_a = all[1], &srv_q = all[2], &srv_a = all[3];
@@ -298,7 +300,8 @@ TEST(DnsOutWrongDomain5061, NaptrNodataThenSrvTo5061ThenTheGuidesSyns) {
 // --- OUT-2 with its DNS (the TCP scenario's lookup is this file's)
 
 TEST(TcpOutSynFailover, SynsFollowTheSrvAnswerInItsOrder) {
-    std::vector<Pkt> pkts = decode_all(generate("tcp-out-syn-failover"));
+    const std::vector<Frame> frames_3 = generate("tcp-out-syn-failover");  // the views point into these bytes
+    std::vector<Pkt> pkts = decode_all(frames_3);
     std::vector<Dns> all = dns_messages(pkts);
     ASSERT_EQ(all.size(), 2u);
     expect_stub_query(all[0]);
@@ -318,7 +321,8 @@ TEST(TcpOutSynFailover, SynsFollowTheSrvAnswerInItsOrder) {
 // --- OUT-2's absence variant
 
 TEST(DnsConnectNotAttempted, TwoHealthyAnswersAndNoSynAtAll) {
-    std::vector<Pkt> pkts = decode_all(generate("dns-connect-not-attempted"));
+    const std::vector<Frame> frames_4 = generate("dns-connect-not-attempted");  // the views point into these bytes
+    std::vector<Pkt> pkts = decode_all(frames_4);
     std::vector<Dns> all = dns_messages(pkts);
     ASSERT_EQ(all.size(), 4u);
     EXPECT_EQ(all.size(), pkts.size()) << "nothing but the lookups";
@@ -341,7 +345,8 @@ TEST(DnsConnectNotAttempted, TwoHealthyAnswersAndNoSynAtAll) {
 // --- IN-1
 
 TEST(DnsInSrvUnresolvable, TwoIterativeQueriesTwoSecondsApartNeverAnswered) {
-    std::vector<Pkt> pkts = decode_all(generate("dns-in-srv-unresolvable"));
+    const std::vector<Frame> frames_5 = generate("dns-in-srv-unresolvable");  // the views point into these bytes
+    std::vector<Pkt> pkts = decode_all(frames_5);
     std::vector<Dns> all = dns_messages(pkts);
     ASSERT_EQ(all.size(), 2u);
     EXPECT_TRUE(answers(all).empty());
@@ -375,7 +380,8 @@ class PhoneLookupFails : public ::testing::TestWithParam<PhoneFailure> {};
 
 TEST_P(PhoneLookupFails, FourForwardsOfOneQueryTwoSecondsApartUntilTheSeedsFailure) {
     const PhoneFailure& f = GetParam();
-    std::vector<Pkt> pkts = decode_all(generate(f.scenario));
+    const std::vector<Frame> frames_6 = generate(f.scenario);  // the views point into these bytes
+    std::vector<Pkt> pkts = decode_all(frames_6);
     std::vector<Dns> all = dns_messages(pkts);
     ASSERT_EQ(all.size(), 4u);
     EXPECT_EQ(all.size(), pkts.size());
@@ -455,7 +461,8 @@ std::vector<std::pair<uint8_t, std::vector<uint8_t>>> handshake_messages(const s
 }
 
 TEST(WxcRegistrationHealthy, SrvSixTargetsOn8934ThenTcpToTheChosenOnesAddress) {
-    std::vector<Pkt> pkts = decode_all(generate("wxc-registration-healthy"));
+    const std::vector<Frame> frames_7 = generate("wxc-registration-healthy");  // the views point into these bytes
+    std::vector<Pkt> pkts = decode_all(frames_7);
     std::vector<Dns> all = dns_messages(pkts);
     ASSERT_EQ(all.size(), 2u);
     const Dns &q = all[0], &a = all[1];
@@ -518,7 +525,8 @@ TEST(WxcRegistrationHealthy, SrvSixTargetsOn8934ThenTcpToTheChosenOnesAddress) {
 }
 
 TEST(WxcRegistrationHealthy, Tls12WithoutCertificateRequestCompletesAndCarriesTheRegistration) {
-    std::vector<Pkt> pkts = decode_all(generate("wxc-registration-healthy"));
+    const std::vector<Frame> frames_8 = generate("wxc-registration-healthy");  // the views point into these bytes
+    std::vector<Pkt> pkts = decode_all(frames_8);
     const cs::IpAddr phone = ip("192.168.100.4");
     Stream dir[2];  // 0 phone -> SBC, 1 SBC -> phone
     uint64_t t_syn = 0, t_synack = 0, t_ack = 0, t_hello = 0;

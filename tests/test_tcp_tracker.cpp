@@ -53,9 +53,10 @@ struct Wire {
 };
 
 struct VectorSink : FactSink {
-    std::vector<ConnFact> facts;
+    std::vector<ConnFact> facts;    // verdicts
+    std::vector<ConnFact> started;  // connections' first packets
     bool push(const ConnFact& f) override {
-        facts.push_back(f);
+        (f.kind == ConnFact::kStarted ? started : facts).push_back(f);
         return true;
     }
     bool push_incident(TlsIncident* i) override {
@@ -233,6 +234,12 @@ TEST_F(FlowEngineTest, RejectionIsImmediateAndHealthyConnectionsSayNothing) {
     EXPECT_EQ(sink.facts.size(), 1u);
     EXPECT_EQ(e.counters().tcp_established, 1u);
     EXPECT_EQ(e.live_flows(), 0u);  // both flows expired on packet time
+    // Each connection's first packet was told once, with who connected where and when.
+    ASSERT_EQ(sink.started.size(), 2u);
+    EXPECT_EQ(sink.started[1].client_port, 40000);
+    EXPECT_EQ(sink.started[1].server_port, 5062);
+    EXPECT_EQ(sink.started[1].start_ns, t0 + kSec);
+    EXPECT_EQ(sink.started[1].direction, Direction::kInbound);
 }
 
 TEST_F(FlowEngineTest, AFullTableCountsInsteadOfGrowing) {

@@ -16,8 +16,10 @@ const char* direction_name(Direction d);
 struct alignas(8) ConnFact {
     // kFailure: a failed connection (code says which). kSeen: a connection's
     // view from one vantage at its end, for matching vantages (only with more
-    // than one vantage): did this vantage see a reset?
-    enum Kind : uint8_t { kFailure = 0, kSeen = 1 };
+    // than one vantage): did this vantage see a reset? kStarted: a TCP
+    // connection's first packet (who connected where, when), for joining
+    // DNS answers with the connects that follow them.
+    enum Kind : uint8_t { kFailure = 0, kSeen = 1, kStarted = 2 };
     uint8_t kind = kFailure;
     FailureCode code = FailureCode::kNone;
     Direction direction = Direction::kUnknown;

@@ -20,6 +20,16 @@ FlowEngine::FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls, 
     for (const auto& in : cfg.inputs) multi_vantage_ |= in.vantage != cfg.inputs.front().vantage;
 }
 
+// A TCP connection's first packet, for joining DNS answers with connects.
+void FlowEngine::emit_started(const Flow& f, uint64_t ts_ns) {
+    ConnFact s;
+    s.kind = ConnFact::kStarted;
+    stamp_endpoints(cfg_, f, s);
+    s.start_ns = s.decided_ns = ts_ns;
+    s.first_frame = f.tcp.first_frame;
+    emit(s);
+}
+
 // One vantage's view of a TCP connection at its end, for vantage pairing.
 void FlowEngine::emit_view(const Flow& f, uint64_t decided_ns) {
     if (!multi_vantage_ || f.key.proto != 6) return;
@@ -75,7 +85,7 @@ void FlowEngine::forget(uint32_t idx) {
 }
 
 void FlowEngine::emit(const ConnFact& fact) {
-    ++n_.facts;
+    if (fact.kind == ConnFact::kFailure) ++n_.facts;  // "failed connections" in the stats
     if (!sink_.push(fact)) ++n_.facts_dropped;
 }
 
@@ -126,6 +136,7 @@ void FlowEngine::process_whole(const PacketView& v) {
             f->client_is_lo = from_client == from_lo;
             tcp_start(f->tcp, v);
             ++n_.tcp_connections;
+            emit_started(*f, v.ts_ns);
         } else {
             f->client_is_lo = from_lo;  // UDP: the first sender is the client
         }

@@ -66,6 +66,7 @@ private:
     uint64_t next_check(Flow& f, uint64_t tls_due) const;
     void forget(uint32_t idx);
     void emit_view(const Flow& f, uint64_t decided_ns);
+    void emit_started(const Flow& f, uint64_t ts_ns);
     void process_whole(const PacketView& v);
     void claim(Flow& f, const PacketView& v);
     void app_packet(Flow& f, const PacketView& v, bool from_client);

@@ -1,0 +1,139 @@
+#include "workers/connect_watch.h"
+
+#include <fmt/format.h>
+
+#include "workers/catalog_json.h"
+#include "workers/dns_facts.h"
+#include "workers/event_head.h"
+#include "workers/tls_event_log.h"
+
+namespace cs {
+
+namespace {
+bool webex_service(uint32_t tags) { return tags & (kDnsTagWebexServiceSrv | kDnsTagWebexServiceHost); }
+}  // namespace
+
+void ConnectWatch::answer(const DnsAnswerSeen& a) {
+    if (!webex_service(a.tags)) return;
+    bool any_ip = false;
+    for (const DnsAnswerTarget& t : a.targets) any_ip |= t.has_ip;
+    if (!any_ip) return;  // nothing to connect to yet (an SRV whose addresses come in a later lookup)
+    if (watches_.size() >= s_.max_watches) {
+        ++n_.watches_dropped;
+        return;
+    }
+    ++n_.watches;
+    NotAttempted w{a, a.ts_ns + s_.window_ns};
+    watches_.emplace(std::make_tuple(w.deadline_ns, a.client_ip, a.qname), std::move(w));
+}
+
+void ConnectWatch::connection(const ConnFact& f) {
+    if (start_count_ >= s_.max_connections) {
+        ++n_.connections_dropped;
+        return;
+    }
+    if (starts_[{f.client_ip, f.server_ip}].insert(f.start_ns).second) {
+        ++start_count_;
+        ++n_.connections;
+    }
+}
+
+bool ConnectWatch::connected(const DnsAnswerSeen& a, uint64_t from_ns, uint64_t to_ns) const {
+    for (const DnsAnswerTarget& t : a.targets) {
+        if (!t.has_ip) continue;
+        auto it = starts_.find({a.client_ip, t.ip});
+        if (it == starts_.end()) continue;
+        auto s = it->second.lower_bound(from_ns);
+        if (s != it->second.end() && *s <= to_ns) return true;
+    }
+    return false;
+}
+
+void ConnectWatch::decide(const NotAttempted& w) {
+    const uint64_t from = w.answer.ts_ns > s_.live_ns ? w.answer.ts_ns - s_.live_ns : 0;
+    if (connected(w.answer, from, w.deadline_ns)) {
+        ++n_.settled;
+        return;
+    }
+    ++n_.not_attempted;
+    sink_.not_attempted(w);
+}
+
+// Connections older than any open or future watch can look back to are forgotten.
+void ConnectWatch::prune(uint64_t before_ns) {
+    for (auto it = starts_.begin(); it != starts_.end();) {
+        auto& times = it->second;
+        const auto end = times.lower_bound(before_ns);
+        start_count_ -= size_t(std::distance(times.begin(), end));
+        times.erase(times.begin(), end);
+        it = times.empty() ? starts_.erase(it) : std::next(it);
+    }
+}
+
+void ConnectWatch::advance(uint64_t watermark) {
+    while (!watches_.empty() && std::get<0>(watches_.begin()->first) < watermark) {
+        decide(watches_.begin()->second);
+        watches_.erase(watches_.begin());
+    }
+    // An answer not yet seen is at least as late as the watermark.
+    const uint64_t keep = s_.live_ns + s_.window_ns;
+    if (watermark > keep && start_count_ > s_.max_connections / 2) prune(watermark - keep);
+}
+
+void ConnectWatch::end_capture(uint64_t last_packet_ns) {
+    for (auto& [key, w] : watches_) {
+        if (w.deadline_ns <= last_packet_ns) decide(w);
+        else ++n_.cut_by_end;
+    }
+    watches_.clear();
+}
+
+RenderedEvent render_not_attempted(const NotAttempted& n, const EventContext& ctx) {
+    const DnsAnswerSeen& a = n.answer;
+    std::string addresses;
+    std::vector<std::string> evidence;
+    evidence.push_back(fmt::format("frame {}: answer for {} to {} from {}", a.frame, a.qname, a.client_ip.to_string(),
+                                   a.server_ip.to_string()));
+    for (const DnsAnswerTarget& t : a.targets) {
+        if (!t.has_ip) continue;
+        const std::string addr = t.port ? fmt::format("{}:{}", t.ip.to_string(), t.port) : t.ip.to_string();
+        if (!addresses.empty()) addresses += ", ";
+        addresses += addr;
+        evidence.push_back(fmt::format("answered: {} ({})", addr, t.host));
+    }
+    evidence.push_back(fmt::format("no TCP connection from {} to any answered address within {:.0f} s, and none live "
+                                   "before the answer",
+                                   a.client_ip.to_string(), double(n.deadline_ns - a.ts_ns) / 1e9));
+    const std::string reason = fmt::format("{} resolved {} ({}) and did not connect to it within {:.0f} s",
+                                           a.client_ip.to_string(), a.qname, addresses,
+                                           double(n.deadline_ns - a.ts_ns) / 1e9);
+    rapidjson::StringBuffer buf;
+    JsonWriter w(buf);
+    w.StartObject();
+    EventHead h;
+    h.code = FailureCode::kConnectNotAttempted;
+    h.action = "call_attempt";
+    h.reason = reason;
+    h.ts_ns = h.start_ns = a.ts_ns;
+    h.end_ns = n.deadline_ns;
+    write_event_head(w, h);
+    open_observer(w, a.vantage, ctx);
+    w.EndObject();
+    write_flow(w, FlowEnds{a.client_ip, a.server_ip, 0, 53, 17}, "dns", a.direction);
+    w.Key("dns"); w.StartObject();
+    w.Key("question"); w.StartObject();
+    w.Key("name"); w.String(a.qname.c_str());
+    w.EndObject();
+    w.Key("resolved_ip"); w.StartArray();
+    for (const DnsAnswerTarget& t : a.targets)
+        if (t.has_ip) w.String(t.ip.to_string().c_str());
+    w.EndArray();
+    w.EndObject();
+    w.Key("callsentry"); w.StartObject();
+    write_guidance(w, FailureCode::kConnectNotAttempted, a.direction == Direction::kInbound, evidence);
+    w.EndObject();
+    w.EndObject();
+    return {topic_for(FailureCode::kConnectNotAttempted), buf.GetString()};
+}
+
+}  // namespace cs
