@@ -5,6 +5,7 @@
 #include <ctime>
 #include <string_view>
 
+#include "workers/attempt_join.h"
 #include "workers/connect_watch.h"
 #include "workers/dns_event_log.h"
 #include "workers/dns_transactions.h"
@@ -25,11 +26,16 @@ namespace {
 
 class Publisher : public IncidentSink, public SipCallSink, public DnsSink, public ConnectWatchSink {
 public:
-    Publisher(const EventContext& ctx, const LiveRules& rules, std::vector<std::unique_ptr<EventSink>>& sinks)
-        : ctx_(ctx), rules_(rules), sinks_(sinks) {}
+    Publisher(const EventContext& ctx, const LiveRules& rules, std::vector<std::unique_ptr<EventSink>>& sinks,
+              uint64_t join_window_ns)
+        : ctx_(ctx),
+          rules_(rules),
+          sinks_(sinks),
+          join_(join_window_ns, ctx, [this](const RenderedEvent& e, FailureCode code) { send(e, catalog_entry(code).name); }) {}
+    AttemptJoin& joins() { return join_; }
     void watch_connects(ConnectWatch* w) { watch_ = w; }
 
-    void attempt(const FailedAttempt& a) override { send(render_attempt(a, ctx_), catalog_entry(a.key.code).name); }
+    void attempt(const FailedAttempt& a) override { join_.tcp(a, render_attempt(a, ctx_)); }
     void folded(const FoldSummary& s) override { send(render_fold(s, ctx_), catalog_entry(s.key.code).name); }
     void tls_incident(const TlsIncident& i) override {
         send(render_tls_incident(i, ctx_), catalog_entry(i.verdict.code).name);
@@ -39,7 +45,7 @@ public:
     }
     void dns_event(const DnsEvent& e) override {
         const std::shared_ptr<const DnsShared> dns = rules_.dns();
-        send(render_dns_event(e, ctx_, dns ? dns->rules.get() : nullptr), catalog_entry(e.verdict.code).name);
+        join_.dns(e, render_dns_event(e, ctx_, dns ? dns->rules.get() : nullptr));
     }
     void dns_fold(const DnsFold& f) override { send(render_dns_fold(f, ctx_), catalog_entry(f.code).name); }
     void dns_answer(const DnsAnswerSeen& a) override {
@@ -75,6 +81,7 @@ private:
     const LiveRules& rules_;
     std::vector<std::unique_ptr<EventSink>>& sinks_;
     ConnectWatch* watch_ = nullptr;
+    AttemptJoin join_;
     PublisherCounters n_;
 };
 
@@ -112,7 +119,10 @@ void reload_rules(const Config& cfg, LiveRules& rules, Publisher& pub) {
 
 PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs, const EventContext& ctx,
                               LiveRules& rules, std::vector<std::unique_ptr<EventSink>>& sinks, uint64_t wall_start_ns) {
-    Publisher pub(ctx, rules, sinks);
+    // A wrong-domain lookup waits for the 5061 attempt it may join: that
+    // attempt closes a failover window and a SYN timeout after its last connect.
+    const uint64_t join_window = uint64_t((cfg.timeouts.attempt_max_span_s + cfg.timeouts.syn_timeout_s) * 1e9);
+    Publisher pub(ctx, rules, sinks, join_window);
     AttemptCorrelator corr(cfg, pub);
     SipCallTracker calls(sip_call_settings(cfg), pub);
     DnsTransactionTracker lookups(dns_settings(cfg), pub);
@@ -158,18 +168,21 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
                 drained += n;
             }
         }
-        corr.advance(clock);
-        // At the end, calls still open end with the capture's last packet.
+        // Lookups before connection attempts: a lookup's verdict is older than
+        // the attempt that may join it. At the end, what is still open ends
+        // with the capture's last packet.
         if (clock == kClockEnd) {
             const uint64_t last_packet = rs.rx_clock.load(std::memory_order_acquire);
-            calls.end_capture(last_packet);
             lookups.end_capture(last_packet);
             connects.end_capture(last_packet);
+            calls.end_capture(last_packet);
         } else {
-            calls.advance(clock);
             lookups.advance(clock);
             connects.advance(clock);
+            calls.advance(clock);
         }
+        corr.advance(clock);
+        pub.joins().advance(clock);
         if (rs.reload.exchange(false)) reload_rules(cfg, rules, pub);
         last_clock = std::max(last_clock, rs.rx_clock.load(std::memory_order_relaxed));
         if (clock == kClockEnd) break;

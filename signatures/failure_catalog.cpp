@@ -401,11 +401,16 @@ constexpr CatalogEntry kEntries[] = {
      "TCP_WRONG_PORT_5061",
      3,
      "denied",
+     "Outbound, Issue 1: Expressway is unable to resolve the callservice.ciscospark.com address",
      "",
-     "",
+     {"the Hybrid Call Services DNS zone has Modify DNS request Off, so the Expressway-E looked up the SRV record of "
+     "the Request-URI's own domain (_sips._tcp.<subdomain>.call.ciscospark.com, port 5061) instead of "
+     "_sips._tcp.callservice.ciscospark.com (port 5062), and its connects to 5061 get no answer",
+     "a generic search rule sends the Webex call to a DNS zone without the override (Outbound, Issue 3)", ""},
      {},
-     {},
-     "",
+     "Expressway-E: Configuration > Zones > Hybrid Call Services DNS zone: Modify DNS request On, Domain to search "
+     "for callservice.ciscospark.com (xConfiguration Zones Zone N DNS SIP DnsOverride Override: On, Name: "
+     "callservice.ciscospark.com); check that the Webex search rule comes before any generic DNS rule.",
      ""},
     {FailureCode::kConnectNotAttempted,
      "CONNECT_NOT_ATTEMPTED",

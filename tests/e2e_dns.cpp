@@ -35,18 +35,34 @@ std::string evidence_of(const rapidjson::Document& d) {
 
 }  // namespace
 
-TEST(Dns, SrvOnTheSubdomainIsTheWrongDomainAndNamesPort5061) {
+TEST(Dns, TheWrongDomainLookupAndTheConnectsTo5061AreOneAttempt) {
     Events ev = run_on("dns-out-wrong-domain-5061");
-    const auto c = codes(ev);
-    ASSERT_FALSE(c.empty());
-    EXPECT_EQ(c[0], "DNS_SRV_WRONG_DOMAIN");
+    ASSERT_EQ(codes(ev), std::vector<std::string>{"TCP_WRONG_PORT_5061"});
     auto d = parse(ev.failures[0]);
     EXPECT_STREQ(d["dns"]["question"]["name"].GetString(), "_sips._tcp.dmzlab.call.ciscospark.com");
     const std::string evidence = evidence_of(d);
-    EXPECT_NE(evidence.find("5061"), std::string::npos) << evidence;
-    EXPECT_NE(evidence.find("NAPTR"), std::string::npos) << evidence;
-    // The SYNs to the answered target on 5061 fail too (the attempt joining both is still to come).
-    EXPECT_NE(std::find(c.begin(), c.end(), "TCP_SYN_UNANSWERED"), c.end());
+    // The whole story in order: NAPTR, the SRV question and its 5061 answer, the SYNs and the retry.
+    const size_t naptr = evidence.find("NAPTR"), srv = evidence.find("SRV 5 10 5061"),
+                 syn = evidence.find("SYN 64.102.241.236:25010 -> 146.20.193.64:5061"),
+                 retry = evidence.find("SYN 64.102.241.236:25011");
+    ASSERT_NE(naptr, std::string::npos) << evidence;
+    ASSERT_NE(srv, std::string::npos) << evidence;
+    ASSERT_NE(syn, std::string::npos) << evidence;
+    ASSERT_NE(retry, std::string::npos) << evidence;
+    EXPECT_LT(naptr, srv);
+    EXPECT_LT(srv, syn);
+    EXPECT_LT(syn, retry);
+    EXPECT_EQ(d["callsentry"]["attempt"]["connections"].Size(), 2u);
+    EXPECT_NE(std::string(d["callsentry"]["remediation"].GetString()).find("Modify DNS request On"), std::string::npos);
+    // Two workers: the lookup and the connects are on different flows; the same single event.
+    const std::string out = temp_dir() + "/dns-wrong-2.jsonl";
+    std::remove(out.c_str());
+    ASSERT_EQ(run_callsentry({"--no-zmq", "--workers", "2", "--pcap", generate("dns-out-wrong-domain-5061"), "--local-net",
+                              "64.102.241.0/24", "--local-net", "172.16.2.0/24", "--local-net", "192.168.100.0/24"},
+                             out)
+                  .exit_code,
+              0);
+    EXPECT_EQ(read_events_file(out).failures, ev.failures);
 }
 
 TEST(Dns, UnansweredSipDestinationLookupFails) {
