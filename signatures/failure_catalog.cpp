@@ -449,11 +449,15 @@ constexpr CatalogEntry kEntries[] = {
      "WXC_REGISTRATION_FAILED",
      3,
      "error",
+     "Webex Calling MPP phone provisioning and registration (seed 004): registration over TLS to port 8934",
      "",
-     "",
+     {"the phone does not trust the SBC's certificate (its CA bundle or firmware is too old for the current Webex "
+     "chain), or its clock is wrong so the certificate looks expired or not yet valid",
+     "a firewall or TLS-inspecting proxy between the phone and the Webex Calling SBC interferes with port 8934",
+     "the SBC refused the phone (the alert's sender and description tell which side gave up)"},
      {},
-     {},
-     "",
+     "Check the phone's time (NTP) and firmware, allow TCP 8934 from the phones to the Webex Calling SBC ranges "
+     "without TLS inspection, and read the phone's PRT log for the TLS error.",
      ""},
 };
 static_assert(sizeof(kEntries) / sizeof(kEntries[0]) == size_t(FailureCode::kCount));

@@ -98,3 +98,13 @@ TEST(Dns, AnAnswerNobodyConnectsToIsConnectNotAttempted) {
     // OUT-2: the same answer, then SYNs to it (that die): the connect was attempted.
     EXPECT_EQ(codes(run_on("tcp-out-syn-failover")), std::vector<std::string>{"TCP_SYN_UNANSWERED"});
 }
+
+TEST(Dns, APhoneRefusingTheSbcChainIsARegistrationFailure) {
+    Events ev = run_on("wxc-registration-tls-failed");
+    ASSERT_EQ(codes(ev), std::vector<std::string>{"WXC_REGISTRATION_FAILED"});
+    auto d = parse(ev.failures[0]);
+    EXPECT_EQ(d["destination"]["port"].GetInt(), 8934);
+    EXPECT_STREQ(d["tls"]["alert"]["description"].GetString(), "unknown_ca");
+    EXPECT_STREQ(d["tls"]["alert"]["from"].GetString(), "on-prem");  // the phone gave up
+    EXPECT_NE(std::string(d["event"]["reason"].GetString()).find("registration"), std::string::npos);
+}

@@ -191,7 +191,8 @@ TEST_P(DnsBearing, OtherSeedChangesDnsIdsButNotPortsOrTimes) {
 INSTANTIATE_TEST_SUITE_P(All, DnsBearing,
                          ::testing::Values("dns-out-wrong-domain-5061", "dns-connect-not-attempted",
                                            "dns-in-srv-unresolvable", "wxc-provisioning-dns-failed",
-                                           "wxc-profile-dns-failed", "wxc-registration-healthy", "tcp-out-syn-failover",
+                                           "wxc-profile-dns-failed", "wxc-registration-healthy",
+                                           "wxc-registration-tls-failed", "tcp-out-syn-failover",
                                            "tcp-healthy"),
                          [](const ::testing::TestParamInfo<std::string>& i) {
                              std::string n = i.param;
@@ -207,7 +208,7 @@ TEST(DnsScenarioRegistry, EachIsListedOnce) {
         ASSERT_NE(cs::gen::find_scenario(s.name), nullptr) << s.name;
         EXPECT_EQ(cs::gen::find_scenario(s.name)->generate, s.generate);
     }
-    EXPECT_EQ(cs::gen::dns_scenarios().size(), 6u);
+    EXPECT_EQ(cs::gen::dns_scenarios().size(), 7u);
 }
 
 // --- OUT-1
@@ -614,3 +615,26 @@ TEST(WxcRegistrationHealthy, Tls12WithoutCertificateRequestCompletesAndCarriesTh
 }
 
 }  // namespace
+
+TEST(WxcRegistrationTlsFailed, ThePhoneAnswersTheSbcFlightWithAFatalUnknownCaAndCloses) {
+    const std::vector<Frame> frames = generate("wxc-registration-tls-failed");
+    std::vector<Pkt> pkts = decode_all(frames);
+    std::vector<const Pkt*> from_phone;
+    bool server_flight = false;
+    for (const Pkt& p : pkts) {
+        if (!p.v.is_tcp() || !p.v.payload_len) continue;
+        if (p.v.sport == 8934) server_flight = true;
+        if (p.v.dport == 8934) from_phone.push_back(&p);
+    }
+    ASSERT_TRUE(server_flight);
+    ASSERT_EQ(from_phone.size(), 2u);  // ClientHello, then the alert: no ClientKeyExchange, no Finished
+    const cs::PacketView& alert = from_phone[1]->v;
+    ASSERT_EQ(alert.payload_len, 7u);
+    const uint8_t want[7] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 48};  // fatal unknown_ca, in clear
+    EXPECT_TRUE(std::equal(want, want + 7, alert.payload));
+    // Both sides close after it.
+    std::set<uint16_t> closers;
+    for (const Pkt& p : pkts)
+        if (p.v.is_tcp() && (p.v.tcp_flags & cs::kFin) && p.ts >= from_phone[1]->ts) closers.insert(p.v.sport);
+    EXPECT_EQ(closers, (std::set<uint16_t>{5074, 8934}));
+}

@@ -1,5 +1,7 @@
 #include "workers/tls_tracker.h"
 
+#include <fmt/format.h>
+
 #include "workers/flow_table.h"
 #include "workers/tcp_diagnosis.h"
 
@@ -25,6 +27,16 @@ TlsTracker::TlsTracker(const Config& cfg, const TlsShared* shared, TlsIncidentSi
 }
 
 TlsTracker::~TlsTracker() = default;
+
+// Webex Calling phones register over TLS to the SBCs' port 8934 (seed 004): a
+// failed handshake there is the phone's registration failing, whatever the
+// TLS class; the class stays in the reason and the TLS evidence.
+void registration_verdict(uint16_t server_port, TlsVerdict& v) {
+    if (server_port != kWxcRegistrationPort || v.code == FailureCode::kTlsOk) return;
+    v.detail = fmt::format("Webex Calling registration to port {} failed in the TLS handshake ({}): {}", server_port,
+                           catalog_entry(v.code).name, v.detail);
+    v.code = FailureCode::kWxcRegistrationFailed;
+}
 
 void TlsTracker::take_rules(const TlsShared* shared) {
     shared_ = shared;
@@ -154,6 +166,7 @@ void TlsTracker::decide(Flow& f, TlsMoment moment, uint64_t decided_ns) {
         return;
     }
     ++n_.verdicts;
+    registration_verdict(endpoints_of(f).server_port, *v);
     auto* inc = new TlsIncident;
     inc->verdict = std::move(*v);
     inc->facts = a.facts();

@@ -28,6 +28,11 @@ struct TlsCounters {
     uint64_t verdicts = 0, incidents_dropped = 0;
 };
 
+// Webex Calling's registration port (the SBCs' SRV targets, seed 004).
+inline constexpr uint16_t kWxcRegistrationPort = 8934;
+// A failed TLS verdict on the registration port becomes WXC_REGISTRATION_FAILED.
+void registration_verdict(uint16_t server_port, TlsVerdict& v);
+
 class TlsIncidentSink {
 public:
     virtual ~TlsIncidentSink() = default;

@@ -291,6 +291,28 @@ void registration_tls(Timeline& tl, uint64_t t_syn) {
     c.send(kServer, c.answer_time(kServer, t, 6561 * kUs), s.write(tls::Peer::kServer, text(m.ok)));
 }
 
+// The same connection when the phone refuses the SBC's chain (a CA bundle too
+// old for the Webex chain): it verifies the server flight, answers a fatal
+// unknown_ca alert 17.4 ms later as it would its second flight, and closes;
+// the SBC closes its side.
+void registration_tls_refused(Timeline& tl, uint64_t t_syn) {
+    Host& phone = tl.host(registering_phone());
+    Host& sbc = tl.host(wxc_sbc_host(kRegistrationTargets[kChosenTarget].last_octet));
+    TcpConnection c(tl, phone, 5074, sbc, 8934);
+    uint64_t t = c.handshake(t_syn);
+    tls::Endpoint refusing = phone_tls();
+    refusing.reject_with = tls::kUnknownCa;
+    tls::Session s(refusing, sbc_tls(), tl.id().next(), int64_t(t_syn / kSec));
+    const std::vector<tls::Flight> f = s.handshake();
+    if (f.size() != 3 || !s.failed(tls::Peer::kClient))
+        throw std::logic_error("wxc registration refused: the phone did not refuse the chain");
+    t = c.send(kClient, t + 1662 * kUs, f[0].bytes);
+    t = c.send(kServer, c.answer_time(kServer, t, 443 * kUs), f[1].bytes);
+    t = c.send(kClient, c.answer_time(kClient, t, 17415 * kUs), f[2].bytes);
+    t = c.close(kClient, t + 200 * kUs);
+    c.close(kServer, c.answer_time(kServer, t, 300 * kUs));
+}
+
 // ---------------------------------------------------------------------------
 // The scenarios.
 
@@ -387,7 +409,8 @@ void wxc_profile_dns_failed(Timeline& tl, uint64_t t0) {
 // 2.0 ms after it) at the §3.6 capture's time.
 constexpr uint64_t kRegistrationSyn = utc(2023, 9, 4, 14, 47, 21, 456'262);
 constexpr uint64_t kRegistrationQuery = kRegistrationSyn - 2 * kMs - 12'910 * kUs;
-void wxc_registration_healthy(Timeline& tl, uint64_t t0) {
+// The phone's registration lookup; returns the time of its SYN.
+uint64_t registration_lookup(Timeline& tl, uint64_t t0) {
     UdpFlow flow(tl, tl.host(registering_phone()), uint16_t(tl.shape().between(1024, 65535)), tl.host(lan_resolver()),
                  53);
     flow.unconnected(kClient);
@@ -395,8 +418,12 @@ void wxc_registration_healthy(Timeline& tl, uint64_t t0) {
     const uint16_t id = uint16_t(tl.id().next());
     flow.send(kClient, t0, query(id, kDnsRecursionDesired, kRegistrationSrv, Dns::kTypeSrv));
     flow.send(kServer, t0 + 12'910 * kUs, registration_srv_answer(tl, id));
-    registration_tls(tl, t0 + 12'910 * kUs + 2 * kMs);
+    return t0 + 12'910 * kUs + 2 * kMs;
 }
+void wxc_registration_healthy(Timeline& tl, uint64_t t0) { registration_tls(tl, registration_lookup(tl, t0)); }
+
+// A phone whose registration fails in the TLS handshake: the lookup as above.
+void wxc_registration_tls_failed(Timeline& tl, uint64_t t0) { registration_tls_refused(tl, registration_lookup(tl, t0)); }
 
 // ---------------------------------------------------------------------------
 // The registry.
@@ -427,6 +454,9 @@ constexpr Scenario kDnsScenarios[] = {
     {"wxc-registration-healthy",
      "Webex Calling phone: SRV with 6 targets on 8934, TLS 1.2 (server certificate only), REGISTER/401/REGISTER/200",
      false, run<wxc_registration_healthy, kRegistrationQuery>},
+    {"wxc-registration-tls-failed",
+     "Webex Calling phone: SRV with 6 targets on 8934, then the phone refuses the SBC's chain (fatal unknown_ca)",
+     false, run<wxc_registration_tls_failed, kRegistrationQuery>},
 };
 
 }  // namespace
