@@ -79,22 +79,6 @@ void write_dns(JsonWriter& w, const DnsLookup& l) {
     w.EndObject();
 }
 
-// Names (and remediation) of the signatures that watched the name, by rule id.
-void write_rules(JsonWriter& w, const DnsFact& f, const RuleSet* rules) {
-    w.Key("rules"); w.StartArray();
-    for (int i = 0; i < std::min<int>(f.matched_count, DnsFact::kMaxRules); ++i) {
-        w.StartObject();
-        w.Key("id"); w.Uint(f.matched_rules[i]);
-        if (const auto index = rules ? rules->index_of(f.matched_rules[i]) : std::nullopt) {
-            const Rule& r = rules->rule(*index);
-            w.Key("name"); w.String(r.name.c_str());
-            if (!r.description.empty()) { w.Key("description"); w.String(r.description.c_str()); }
-            if (!r.remediation.empty()) { w.Key("remediation"); w.String(r.remediation.c_str()); }
-        }
-        w.EndObject();
-    }
-    w.EndArray();
-}
 
 void write_tags(JsonWriter& w, uint32_t tags) {
     w.Key("tags"); w.StartArray();
@@ -150,7 +134,7 @@ RenderedEvent render_dns_event(const DnsEvent& e, const EventContext& ctx, const
     }
     write_tags(w, f.tags);
     w.EndObject();
-    write_rules(w, f, rules);
+    write_matched_rules(w, {f.matched_rules, size_t(std::min<int>(f.matched_count, DnsFact::kMaxRules))}, rules);
     w.EndObject();
     w.EndObject();
     return {topic_for(code), buf.GetString()};
@@ -191,11 +175,7 @@ RenderedEvent render_dns_fold(const DnsFold& f, const EventContext& ctx) {
     write_guidance(w, f.code, f.direction == Direction::kInbound,
                    {fmt::format("frames {} to {}: {} lookups", f.first_frame, f.last_frame, f.count)});
     w.Key("fold"); w.StartObject();
-    w.Key("count"); w.Uint(f.count);
-    w.Key("first"); w.String(iso8601_ms(f.first_ns).c_str());
-    w.Key("last"); w.String(iso8601_ms(f.last_ns).c_str());
-    w.Key("window_start"); w.String(iso8601_ms(f.window_start_ns).c_str());
-    w.Key("window_end"); w.String(iso8601_ms(f.window_end_ns).c_str());
+    write_fold_times(w, f.count, f.first_ns, f.last_ns, f.window_start_ns, f.window_end_ns);
     w.Key("outcomes"); w.StartObject();
     for (size_t i = 0; i < size_t(DnsOutcome::kCount); ++i)
         if (f.by_outcome[i]) { w.Key(dns_outcome_name(DnsOutcome(i))); w.Uint(f.by_outcome[i]); }

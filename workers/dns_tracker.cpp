@@ -232,18 +232,6 @@ void DnsStreamDir::lose_framing(uint32_t ignored) {
 
 // ---- DnsStreamPool -----------------------------------------------------------
 
-DnsStreamPool::DnsStreamPool(uint32_t count, uint32_t buffer_bytes)
-    : buffer_bytes_(buffer_bytes),
-      bufs_(new uint8_t[size_t(count) * 2 * buffer_bytes]),
-      dirs_(new DnsStreamDir[size_t(count) * 2]),
-      free_(new uint32_t[count]),
-      free_count_(count) {
-    for (uint32_t i = 0; i < count; ++i) free_[i] = count - 1 - i;
-}
-
-uint32_t DnsStreamPool::alloc() { return free_count_ ? free_[--free_count_] : kNone; }
-
-void DnsStreamPool::free(uint32_t slot) { free_[free_count_++] = slot; }
 
 // ---- DnsTracker --------------------------------------------------------------
 

@@ -17,6 +17,7 @@
 #include "pipeline/tcp_reassembly.h"
 #include "signatures/engine.h"
 #include "workers/dns_facts.h"
+#include "workers/stream_pool.h"
 
 namespace cs {
 
@@ -92,25 +93,8 @@ private:
     DnsCounters* n_ = nullptr;
 };
 
-// A worker's DNS stream buffers: `count` slots of two directions each,
-// allocated once; a DNS TCP flow holds one slot while it lives.
-class DnsStreamPool {
-public:
-    static constexpr uint32_t kNone = UINT32_MAX;
-    DnsStreamPool(uint32_t count, uint32_t buffer_bytes);
-    uint32_t alloc();
-    void free(uint32_t slot);
-    DnsStreamDir& dir(uint32_t slot, int d) { return dirs_[size_t(slot) * 2 + size_t(d)]; }
-    uint8_t* buffer(uint32_t slot, int d) { return bufs_.get() + (size_t(slot) * 2 + size_t(d)) * buffer_bytes_; }
-    uint32_t buffer_bytes() const { return buffer_bytes_; }
-
-private:
-    uint32_t buffer_bytes_;
-    std::unique_ptr<uint8_t[]> bufs_;
-    std::unique_ptr<DnsStreamDir[]> dirs_;
-    std::unique_ptr<uint32_t[]> free_;
-    uint32_t free_count_ = 0;
-};
+// A worker's DNS stream buffers (a DNS TCP flow holds one slot while it lives).
+using DnsStreamPool = StreamPool<DnsStreamDir>;
 
 class DnsTracker : private DnsStreamDir::Visitor {
 public:

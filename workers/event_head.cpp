@@ -44,4 +44,30 @@ void write_flow(JsonWriter& w, const FlowEnds& f, const char* protocol, Directio
     w.EndObject();
 }
 
+void write_matched_rules(JsonWriter& w, std::span<const uint32_t> ids, const RuleSet* rules) {
+    w.Key("rules");
+    w.StartArray();
+    for (uint32_t id : ids) {
+        w.StartObject();
+        w.Key("id"); w.Uint(id);
+        if (const auto index = rules ? rules->index_of(id) : std::nullopt) {
+            const Rule& r = rules->rule(*index);
+            w.Key("name"); w.String(r.name.c_str());
+            if (!r.description.empty()) { w.Key("description"); w.String(r.description.c_str()); }
+            if (!r.remediation.empty()) { w.Key("remediation"); w.String(r.remediation.c_str()); }
+        }
+        w.EndObject();
+    }
+    w.EndArray();
+}
+
+void write_fold_times(JsonWriter& w, uint32_t count, uint64_t first_ns, uint64_t last_ns, uint64_t window_start_ns,
+                      uint64_t window_end_ns) {
+    w.Key("count"); w.Uint(count);
+    w.Key("first"); w.String(iso8601_ms(first_ns).c_str());
+    w.Key("last"); w.String(iso8601_ms(last_ns).c_str());
+    w.Key("window_start"); w.String(iso8601_ms(window_start_ns).c_str());
+    w.Key("window_end"); w.String(iso8601_ms(window_end_ns).c_str());
+}
+
 }  // namespace cs

@@ -3,9 +3,11 @@
 // catalog entry), observer.* (vantage and capture interface), and the
 // connection's endpoints with network.* and its Community ID.
 #pragma once
+#include <span>
 #include <string_view>
 
 #include "pipeline/ecs_json.h"
+#include "signatures/engine.h"
 #include "signatures/failure_catalog.h"
 #include "workers/conn_fact.h"
 #include "workers/event_context.h"
@@ -35,5 +37,13 @@ struct FlowEnds {
     uint8_t transport = 6;
 };
 void write_flow(JsonWriter& w, const FlowEnds& f, const char* protocol, Direction direction);
+
+// "rules": the signatures that matched, by id, named (with description and
+// remediation) from `rules` when it still holds them; ids only otherwise.
+void write_matched_rules(JsonWriter& w, std::span<const uint32_t> ids, const RuleSet* rules);
+
+// The members of a fold summary's "fold" object that every analyzer shares.
+void write_fold_times(JsonWriter& w, uint32_t count, uint64_t first_ns, uint64_t last_ns, uint64_t window_start_ns,
+                      uint64_t window_end_ns);
 
 }  // namespace cs

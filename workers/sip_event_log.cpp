@@ -129,20 +129,7 @@ void write_rules(JsonWriter& w, const SipCallRecord& c, const RuleSet* rules) {
         if (*f) add(**f);
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    w.Key("rules");
-    w.StartArray();
-    for (uint32_t id : ids) {
-        w.StartObject();
-        w.Key("id"); w.Uint(id);
-        if (const auto index = rules ? rules->index_of(id) : std::nullopt) {
-            const Rule& r = rules->rule(*index);
-            w.Key("name"); w.String(r.name.c_str());
-            if (!r.description.empty()) { w.Key("description"); w.String(r.description.c_str()); }
-            if (!r.remediation.empty()) { w.Key("remediation"); w.String(r.remediation.c_str()); }
-        }
-        w.EndObject();
-    }
-    w.EndArray();
+    write_matched_rules(w, ids, rules);
 }
 
 // Which kept values were cut to fit the fact (the event says so).

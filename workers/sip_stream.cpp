@@ -136,17 +136,5 @@ void SipStreamDir::drain() {
     }
 }
 
-SipStreamPool::SipStreamPool(uint32_t count, uint32_t buffer_bytes)
-    : buffer_bytes_(buffer_bytes),
-      bufs_(new uint8_t[size_t(count) * 2 * buffer_bytes]),
-      dirs_(new SipStreamDir[size_t(count) * 2]),
-      free_(new uint32_t[count]),
-      free_count_(count) {
-    for (uint32_t i = 0; i < count; ++i) free_[i] = count - 1 - i;
-}
-
-uint32_t SipStreamPool::alloc() { return free_count_ ? free_[--free_count_] : kNone; }
-
-void SipStreamPool::free(uint32_t slot) { free_[free_count_++] = slot; }
 
 }  // namespace cs

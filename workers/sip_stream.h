@@ -11,6 +11,7 @@
 #include <span>
 
 #include "pipeline/tcp_reassembly.h"
+#include "workers/stream_pool.h"
 
 namespace cs {
 
@@ -65,24 +66,7 @@ private:
     SipStreamCounters* n_ = nullptr;
 };
 
-// A worker's SIP stream buffers: `count` slots of two directions each,
-// allocated once; a SIP flow holds one slot while it lives.
-class SipStreamPool {
-public:
-    static constexpr uint32_t kNone = UINT32_MAX;
-    SipStreamPool(uint32_t count, uint32_t buffer_bytes);
-    uint32_t alloc();
-    void free(uint32_t slot);
-    SipStreamDir& dir(uint32_t slot, int d) { return dirs_[size_t(slot) * 2 + size_t(d)]; }
-    uint8_t* buffer(uint32_t slot, int d) { return bufs_.get() + (size_t(slot) * 2 + size_t(d)) * buffer_bytes_; }
-    uint32_t buffer_bytes() const { return buffer_bytes_; }
-
-private:
-    uint32_t buffer_bytes_;
-    std::unique_ptr<uint8_t[]> bufs_;
-    std::unique_ptr<SipStreamDir[]> dirs_;
-    std::unique_ptr<uint32_t[]> free_;
-    uint32_t free_count_ = 0;
-};
+// A worker's SIP stream buffers (a SIP flow holds one slot while it lives).
+using SipStreamPool = StreamPool<SipStreamDir>;
 
 }  // namespace cs

@@ -279,11 +279,7 @@ RenderedEvent render_tls_fold(const IncidentFold& f, const EventContext& ctx) {
     w.Key("callsentry"); w.StartObject();
     write_guidance(w, code, f.key.base.direction == Direction::kInbound, {});
     w.Key("fold"); w.StartObject();
-    w.Key("count"); w.Uint(f.count);
-    w.Key("first"); w.String(iso8601_ms(f.first_ns).c_str());
-    w.Key("last"); w.String(iso8601_ms(f.last_ns).c_str());
-    w.Key("window_start"); w.String(iso8601_ms(f.window_start_ns).c_str());
-    w.Key("window_end"); w.String(iso8601_ms(f.window_end_ns).c_str());
+    write_fold_times(w, f.count, f.first_ns, f.last_ns, f.window_start_ns, f.window_end_ns);
     w.Key("connections"); w.StartArray();
     for (const auto& c : f.connections) w.String(c.c_str());
     w.EndArray();
