@@ -15,26 +15,39 @@ namespace {
 constexpr unsigned kBurst = 32;
 constexpr unsigned kSnapshotEvery = 1024;  // loop turns between stats snapshots
 
+// The worker's verdicts and facts into its rings for the publisher. Live, a
+// full ring drops the fact (counted by the caller): the NIC must not wait.
+// Offline nothing is lost by waiting (the file waits for the worker in turn),
+// so a full ring is waited on, and the events do not depend on how the
+// machine's load delays the publisher.
 class RingFactSink : public FactSink {
 public:
-    RingFactSink(rte_ring* facts, rte_ring* incidents, rte_ring* sip, rte_ring* dns)
-        : facts_(facts), incidents_(incidents), sip_(sip), dns_(dns) {}
-    bool push(const ConnFact& f) override {
-        return rte_ring_sp_enqueue_elem(facts_, const_cast<ConnFact*>(&f), sizeof f) == 0;
+    RingFactSink(const WorkerSlot& slot, bool wait_when_full, const std::atomic<bool>& stop)
+        : slot_(slot), wait_(wait_when_full), stop_(stop) {}
+    bool push(const ConnFact& f) override { return put_elem(slot_.facts, f); }
+    bool push_incident(TlsIncident* i) override {
+        return until_done([&] { return rte_ring_sp_enqueue(slot_.incidents, i) == 0; });
     }
-    bool push_incident(TlsIncident* i) override { return rte_ring_sp_enqueue(incidents_, i) == 0; }
-    bool push_sip(const SipFact& f) override {
-        return rte_ring_sp_enqueue_elem(sip_, const_cast<SipFact*>(&f), sizeof f) == 0;
-    }
-    bool push_dns(const DnsFact& f) override {
-        return rte_ring_sp_enqueue_elem(dns_, const_cast<DnsFact*>(&f), sizeof f) == 0;
-    }
+    bool push_sip(const SipFact& f) override { return put_elem(slot_.sip, f); }
+    bool push_dns(const DnsFact& f) override { return put_elem(slot_.dns, f); }
 
 private:
-    rte_ring* facts_;
-    rte_ring* incidents_;
-    rte_ring* sip_;
-    rte_ring* dns_;
+    template <class Fact>
+    bool put_elem(rte_ring* r, const Fact& f) {
+        return until_done([&] { return rte_ring_sp_enqueue_elem(r, const_cast<Fact*>(&f), sizeof f) == 0; });
+    }
+    template <class Try>
+    bool until_done(Try&& attempt) {
+        while (!attempt()) {
+            if (!wait_ || stop_.load(std::memory_order_relaxed)) return false;
+            rte_pause();
+        }
+        return true;
+    }
+
+    const WorkerSlot& slot_;
+    const bool wait_;
+    const std::atomic<bool>& stop_;
 };
 
 class WorkerLoop {
@@ -49,7 +62,7 @@ public:
           tls_(rules_.tls()),
           sip_(rules_.sip()),
           dns_(rules_.dns()),
-          sink_(slot_.facts, slot_.incidents, slot_.sip, slot_.dns),
+          sink_(slot_, cfg_.offline(), rs_.stop),
           engine_(cfg_, sink_, tls_.get(), sip_.get(), dns_.get()),
           frames_(rt_.ports.size(), 0) {}
 
