@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include "tests/dns_test_fixtures.h"
+
 #include <algorithm>
 #include <map>
 #include <ostream>
@@ -29,13 +31,7 @@ void PrintTo(const DnsName& n, std::ostream* os) { *os << '"' << n.view() << '"'
 
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-Bytes hex(std::string_view s) {
-    Bytes b;
-    for (size_t i = 0; i + 1 < s.size(); i += 2) b.push_back(uint8_t(std::stoi(std::string(s.substr(i, 2)), nullptr, 16)));
-    return b;
-}
+using namespace cs::dnstest;  // Bytes, hex() and the captured messages the analyzer tests share
 
 // ---- fixtures ----------------------------------------------------------------------
 // Zone data (addresses the guide masks are filled with placeholders in the
@@ -55,49 +51,18 @@ const Bytes kDigQuerySrvCallservice = hex(  // 78 bytes
 // authority com. NS a.gtld-servers.net.; additional l2sip-cfa-01.wbx2.com. A
 // 146.20.193.64, l2sip-cfa-02.wbx2.com. A 146.20.193.70 (owners are pointers
 // into the SRV targets, which BIND writes uncompressed), OPT with COOKIE.
-const Bytes kBindSrvCallserviceWithA = hex(  // 243 bytes
-    "346985000001000200010003055f73697073045f7463700b63616c6c73657276"
-    "6963650a636973636f737061726b03636f6d0000210001c00c00210001000001"
-    "2c001d0005000a13c60c6c327369702d6366612d3032047762783203636f6d00"
-    "c00c002100010000012c001d0005000a13c60c6c327369702d6366612d303104"
-    "7762783203636f6d0003636f6d00000200010000012c001401610c67746c642d"
-    "73657276657273036e657400c072000100010000012c00049214c140c0490001"
-    "00010000012c00049214c14600002904d000000000001c000a00182ab07f9cce"
-    "9984f2010000006b0182b02821851e731c5ee8"
-);
+// (kBindSrvCallserviceWithA: the bytes live in tests/dns_test_fixtures.h, shared with the analyzer tests.)
 // BIND: dmzlab.call.ciscospark.com. 300 NAPTR 10 10 "s" "SIPS+D2T" ""
 // _sips._tcp.dmzlab.call.ciscospark.com. (RFC 3263 §4.1 shape); authority NS
 // ns1.ciscospark.com.; additional ns1 A 192.0.2.53, the SRV the NAPTR points
 // at (5 10 5061 l2sip-cfa-01.wbx2.com.), OPT.
-const Bytes kBindNaptrDmzlab = hex(  // 239 bytes
-    "6e088500000100010001000306646d7a6c61620463616c6c0a636973636f7370"
-    "61726b03636f6d0000230001c00c002300010000012c0037000a000a01730853"
-    "4950532b44325400055f73697073045f74637006646d7a6c61620463616c6c0a"
-    "636973636f737061726b03636f6d000a636973636f737061726b03636f6d0000"
-    "0200010000012c0006036e7331c06fc089000100010000012c0004c0000235c0"
-    "48002100010000012c001d0005000a13c50c6c327369702d6366612d30310477"
-    "62783203636f6d0000002904d000000000001c000a00187e903f10b10a382001"
-    "0000006b01828930f28aa86d1fb140"
-);
+// (kBindNaptrDmzlab: the bytes live in tests/dns_test_fixtures.h, shared with the analyzer tests.)
 // BIND: _sips._tcp.dmzlab.call.ciscospark.com. 300 SRV 5 10 5061 l2sip-cfa-01.wbx2.com.
-const Bytes kBindSrvDmzlab5061 = hex(  // 183 bytes
-    "ff1d85000001000100010002055f73697073045f74637006646d7a6c61620463"
-    "616c6c0a636973636f737061726b03636f6d0000210001c00c00210001000001"
-    "2c001d0005000a13c50c6c327369702d6366612d3031047762783203636f6d00"
-    "0a636973636f737061726b03636f6d00000200010000012c0006036e7331c060"
-    "c07a000100010000012c0004c000023500002904d000000000001c000a001878"
-    "e6aaa706cb1650010000006b0182891d871b6e523a1161"
-);
+// (kBindSrvDmzlab5061: the bytes live in tests/dns_test_fixtures.h, shared with the analyzer tests.)
 // BIND: SRV _sips._tcp.mtls.rtp.ciscotac.net: NXDOMAIN, aa; authority
 // ciscotac.net. 60 SOA ns1.ciscotac.net. hostmaster.ciscotac.net. 2024090401
 // 3600 900 604800 60; OPT.
-const Bytes kBindNxdomainMtls = hex(  // 152 bytes
-    "6ae085030001000000010001055f73697073045f746370046d746c7303727470"
-    "08636973636f746163036e6574000021000108636973636f746163036e657400"
-    "000600010000003c0027036e7331c0320a686f73746d6173746572c03278a52b"
-    "2100000e100000038400093a800000003c00002904d000000000001c000a0018"
-    "04fa7fde8ceaed0f010000006b0182893a32f7ef172d363e"
-);
+// (kBindNxdomainMtls: the bytes live in tests/dns_test_fixtures.h, shared with the analyzer tests.)
 // unbound, the same question: NXDOMAIN, rd ra (not aa), the SOA in authority.
 const Bytes kUnboundNxdomainMtls = hex(  // 112 bytes
     "247f81830001000000010001055f73697073045f746370046d746c7303727470"
@@ -108,36 +73,13 @@ const Bytes kUnboundNxdomainMtls = hex(  // 112 bytes
 // unbound: A activate.cisco.com: activate.cisco.com. 292 CNAME
 // activate.xglb.cisco.com.; activate.xglb.cisco.com. 52 A 72.163.10.5 (its
 // owner a pointer into the CNAME's rdata); OPT udp 1232.
-const Bytes kUnboundCnameActivate = hex(  // 91 bytes
-    "55348180000100020000000108616374697661746505636973636f03636f6d00"
-    "00010001c00c000500010000012400100861637469766174650478676c62c015"
-    "c0300001000100000034000448a30a0500002904d0000000000000"
-);
+// (kUnboundCnameActivate: the bytes live in tests/dns_test_fixtures.h, shared with the analyzer tests.)
 // BIND: SRV _sips._tcp.da02.hosted-us10.bcld.webex.com: six SRV, weight 50,
 // port 8934, priority 5 (hosted01ai, hosted01aj, hosted01as) and 10
 // (hosted02aj, hosted02ai, hosted02as) -us10.bcld.webex.com; authority NS
 // ns1.webex.com.; additional the six targets' A 139.177.64.x, ns1 A,
 // hosted01ai AAAA 2607:fcf0:9000:1::11, OPT.
-const Bytes kBindSrvDa02SixTargets = hex(  // 566 bytes
-    "6a1485000001000600010009055f73697073045f74637004646130320b686f73"
-    "7465642d757331300462636c6405776562657803636f6d0000210001c00c0021"
-    "00010000012c00260005003222e60f686f73746564303161692d757331300462"
-    "636c6405776562657803636f6d00c00c002100010000012c00260005003222e6"
-    "0f686f737465643031616a2d757331300462636c6405776562657803636f6d00"
-    "c00c002100010000012c0026000a003222e60f686f737465643032616a2d7573"
-    "31300462636c6405776562657803636f6d00c00c002100010000012c0026000a"
-    "003222e60f686f73746564303261692d757331300462636c6405776562657803"
-    "636f6d00c00c002100010000012c00260005003222e60f686f73746564303161"
-    "732d757331300462636c6405776562657803636f6d00c00c002100010000012c"
-    "0026000a003222e60f686f73746564303261732d757331300462636c64057765"
-    "62657803636f6d0005776562657803636f6d00000200010000012c0006036e73"
-    "31c168c04e000100010000005100048bb1400bc080000100010000005100048b"
-    "b1400dc116000100010000005100048bb1400cc0e4000100010000005100048b"
-    "b14015c0b2000100010000005100048bb14017c148000100010000005100048b"
-    "b14016c17d000100010000012c0004c0000235c04e001c000100000051001026"
-    "07fcf090000001000000000000001100002904d000000000001c000a0018440b"
-    "8d614b4f54dc010000006b018289b0acbf340f6e55c8"
-);
+// (kBindSrvDa02SixTargets: the bytes live in tests/dns_test_fixtures.h, shared with the analyzer tests.)
 // unbound, the same question: the six SRV (its own order) and OPT only.
 const Bytes kUnboundSrvDa02 = hex(  // 371 bytes
     "aca881800001000600000001055f73697073045f74637004646130320b686f73"
@@ -156,24 +98,7 @@ const Bytes kUnboundSrvDa02 = hex(  // 371 bytes
 // BIND, dig +noedns +ignore TXT ciscospark.com over UDP: the eight TXT records
 // exceed 512 bytes, so TC=1 with the seven that fit (ancount 7), flags qr aa
 // tc rd ad.
-const Bytes kBindTruncatedTxt = hex(  // 483 bytes
-    "383f872000010007000000000a636973636f737061726b03636f6d0000100001"
-    "c00c001000010000012c000e0d4d533d6d733438323139333735c00c00100001"
-    "0000012c00414061646f62652d6964702d736974652d76657269666963617469"
-    "6f6e3d38663363316532642d376136622d346335642d396530662d3161326233"
-    "63346435653666c00c001000010000012c002e2d646f63757369676e3d356531"
-    "66326137632d396233642d346538662d613663302d3164326233633465356636"
-    "30c00c001000010000012c00474661746c61737369616e2d646f6d61696e2d76"
-    "6572696669636174696f6e3d713757326552397459347549316f503661533364"
-    "46386748356a4b306c5a327843377642346e4d39c00c001000010000012c002b"
-    "2a6170706c652d646f6d61696e2d766572696669636174696f6e3d486b323964"
-    "4c71385a705733764e3778c00c001000010000012c004443676f6f676c652d73"
-    "6974652d766572696669636174696f6e3d5a723364386e714c306d5863413570"
-    "5331755662543979576b45326846376a47346f49366c4e30615138c00c001000"
-    "010000012c003c3b66616365626f6f6b2d646f6d61696e2d7665726966696361"
-    "74696f6e3d783871326e3572377431763479367a39613363356537673969326b"
-    "346d36"
-);
+// (kBindTruncatedTxt: the bytes live in tests/dns_test_fixtures.h, shared with the analyzer tests.)
 // unbound: AAAA hosted01ai-us10.bcld.webex.com. 81 AAAA 2607:fcf0:9000:1::11, OPT.
 const Bytes kUnboundAaaa = hex(  // 87 bytes
     "306c818000010001000000010f686f73746564303161692d757331300462636c"
@@ -203,11 +128,7 @@ const Bytes kBindBadVers = hex(  // 66 bytes
     "0000"
 );
 // BIND asked about a zone it does not serve (recursion off): REFUSED.
-const Bytes kBindRefused = hex(  // 84 bytes
-    "f4b281050001000000000001055f73697073045f746370046d746c7307657861"
-    "6d706c6503636f6d000021000100002904d000000000001c000a001843003f2a"
-    "bd76ac13010000006b0182d9a24e059f1c6fa550"
-);
+// (kBindRefused: the bytes live in tests/dns_test_fixtures.h, shared with the analyzer tests.)
 // unbound, the zone's only server not answering: SERVFAIL, rd ra.
 const Bytes kUnboundServfail = hex(  // 59 bytes
     "5c9081820001000000000001055f73697073045f746370046578706506687962"
@@ -243,21 +164,8 @@ const Bytes kTcpAnswerTxt = hex(  // 655 bytes
     "012c0004c000023500002904d000000000001c000a0018c024ffb28b9117ef01"
     "0000006b01829637b8281e5557fb0f"
 );
-const Bytes kTcpQuerySrv = hex(  // 80 bytes
-    "004ec72701200001000000000001055f73697073045f7463700b63616c6c7365"
-    "72766963650a636973636f737061726b03636f6d000021000100002904d00000"
-    "0000000c000a0008c024ffb28b9117ef"
-);
-const Bytes kTcpAnswerSrv = hex(  // 226 bytes
-    "00e0c72785000001000200010002055f73697073045f7463700b63616c6c7365"
-    "72766963650a636973636f737061726b03636f6d0000210001c00c0021000100"
-    "00012c001d0005000a13c60c6c327369702d6366612d3031047762783203636f"
-    "6d00c00c002100010000012c001d0005000a13c60c6c327369702d6366612d30"
-    "32047762783203636f6d000a636973636f737061726b03636f6d000002000100"
-    "00012c0006036e7331c089c0a3000100010000012c0004c000023500002904d0"
-    "00000000001c000a0018c024ffb28b9117ef010000006b01829637b8281e5557"
-    "fb0f"
-);
+// (kTcpQuerySrv: the bytes live in tests/dns_test_fixtures.h, shared with the analyzer tests.)
+// (kTcpAnswerSrv: the bytes live in tests/dns_test_fixtures.h, shared with the analyzer tests.)
 
 // ---- helpers -------------------------------------------------------------------------
 
