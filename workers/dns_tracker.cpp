@@ -171,20 +171,8 @@ void DnsStreamDir::begin(uint8_t* buf, uint32_t capacity, Visitor* visitor, DnsC
 
 void DnsStreamDir::on_data(const uint8_t* data, uint32_t len) {
     while (len && !lost_) {
-        if (skip_) {
-            const uint32_t k = std::min(skip_, len);
-            skip_ -= k;
-            data += k;
-            len -= k;
-            continue;
-        }
-        if (used_ == 0) first_frame_ = frame_;
-        const uint32_t k = std::min(cap_ - used_, len);
-        std::memcpy(buf_ + used_, data, k);
-        used_ += k;
-        data += k;
-        len -= k;
-        drain();
+        if (used_ == 0 && !skip_) first_frame_ = frame_;
+        if (skip_or_append(buf_, cap_, used_, skip_, data, len)) drain();
     }
     n_->tcp_bytes_ignored += len;
 }

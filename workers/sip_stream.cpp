@@ -19,19 +19,8 @@ void SipStreamDir::begin(uint8_t* buf, uint32_t capacity, uint32_t max_body, Sip
 
 void SipStreamDir::on_data(const uint8_t* data, uint32_t len) {
     while (len) {
-        if (skip_) {
-            const uint32_t k = std::min(skip_, len);
-            skip_ -= k;
-            data += k;
-            len -= k;
-            continue;
-        }
-        if (used_ == 0) first_frame_ = frame_;
-        const uint32_t k = std::min(cap_ - used_, len);
-        std::memcpy(buf_ + used_, data, k);
-        used_ += k;
-        data += k;
-        len -= k;
+        if (used_ == 0 && !skip_) first_frame_ = frame_;
+        if (!skip_or_append(buf_, cap_, used_, skip_, data, len)) continue;
         drain();
         if (used_ == cap_ && len) {
             // Full and still no message: garbage that never frames; start over.

@@ -1,13 +1,34 @@
 // stream_pool: a worker's per-flow stream buffers for a framer over TCP
 // reassembly (SIP messages, DNS over TCP): `count` slots of two directions
 // each (a framer state and its buffer), allocated once at start; a flow holds
-// one slot while it lives, so nothing is allocated per packet.
+// one slot while it lives, so nothing is allocated per packet. And the step
+// every such framer takes to move reassembled bytes into its buffer.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 
 namespace cs {
+
+// One step of a framer taking reassembled bytes into its buffer: first the
+// bytes it asked to skip (the rest of a message too large to hold) are
+// dropped, else as many as fit are appended. Returns whether any were
+// appended (then the framer looks for complete messages).
+inline bool skip_or_append(uint8_t* buf, uint32_t cap, uint32_t& used, uint32_t& skip, const uint8_t*& data,
+                           uint32_t& len) {
+    const uint32_t k = skip ? std::min(skip, len) : std::min(cap - used, len);
+    if (skip) {
+        skip -= k;
+    } else {
+        std::memcpy(buf + used, data, k);
+        used += k;
+    }
+    data += k;
+    len -= k;
+    return !skip && k;
+}
 
 template <class Dir>
 class StreamPool {
