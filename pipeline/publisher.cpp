@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "workers/attempt_join.h"
+#include "workers/attempt_story.h"
 #include "workers/connect_watch.h"
 #include "workers/dns_event_log.h"
 #include "workers/dns_transactions.h"
@@ -33,12 +34,15 @@ public:
           sinks_(sinks),
           join_(join_window_ns, ctx, [this](const RenderedEvent& e, FailureCode code) { send(e, catalog_entry(code).name); }) {}
     AttemptJoin& joins() { return join_; }
+    AttemptLedger& ledger() { return ledger_; }
     void watch_connects(ConnectWatch* w) { watch_ = w; }
 
-    void attempt(const FailedAttempt& a) override { join_.tcp(a, render_attempt(a, ctx_)); }
+    void attempt(const FailedAttempt& a) override { join_.tcp(a, with_story(render_attempt(a, ctx_), story_of(ledger_, a))); }
     void folded(const FoldSummary& s) override { send(render_fold(s, ctx_), catalog_entry(s.key.code).name); }
     void tls_incident(const TlsIncident& i) override {
-        send(render_tls_incident(i, ctx_), catalog_entry(i.verdict.code).name);
+        RenderedEvent e = render_tls_incident(i, ctx_);
+        if (i.verdict.code != FailureCode::kTlsOk) add_story(e, story_of(ledger_, i), ctx_);
+        send(e, catalog_entry(i.verdict.code).name);
     }
     void tls_folded(const IncidentFold& f) override {
         send(render_tls_fold(f, ctx_), catalog_entry(f.key.base.code).name);
@@ -49,15 +53,18 @@ public:
     }
     void dns_fold(const DnsFold& f) override { send(render_dns_fold(f, ctx_), catalog_entry(f.code).name); }
     void dns_answer(const DnsAnswerSeen& a) override {
+        ledger_.answer(a);
         if (watch_) watch_->answer(a);
     }
     void not_attempted(const NotAttempted& n) override {
-        send(render_not_attempted(n, ctx_), catalog_entry(FailureCode::kConnectNotAttempted).name);
+        send(with_story(render_not_attempted(n, ctx_), story_of(n)), catalog_entry(FailureCode::kConnectNotAttempted).name);
     }
     void sip_call(const SipCallEvent& e) override {
         // Matched rules are named from the rules in force now (ids are stable across reloads).
         const std::shared_ptr<const SipShared> sip = rules_.sip();
-        send(render_sip_call(e, ctx_, sip ? sip->rules.get() : nullptr), catalog_entry(e.verdict.code).name);
+        RenderedEvent r = render_sip_call(e, ctx_, sip ? sip->rules.get() : nullptr);
+        if (e.verdict.code != FailureCode::kCallOk) add_story(r, story_of(ledger_, e), ctx_);
+        send(r, catalog_entry(e.verdict.code).name);
     }
 
     void send_raw(std::string_view topic, std::string_view json) {
@@ -71,6 +78,10 @@ public:
     void reloaded(bool ok) { ++(ok ? n_.reloads : n_.reload_failures); }
 
 private:
+    RenderedEvent with_story(RenderedEvent e, const AttemptStory& s) const {
+        add_story(e, s, ctx_);
+        return e;
+    }
     void send(const RenderedEvent& e, std::string_view code) {
         ++n_.events;
         ++n_.events_by_code[std::string(code)];
@@ -80,6 +91,7 @@ private:
     const EventContext& ctx_;
     const LiveRules& rules_;
     std::vector<std::unique_ptr<EventSink>>& sinks_;
+    AttemptLedger ledger_;
     ConnectWatch* watch_ = nullptr;
     AttemptJoin join_;
     PublisherCounters n_;
@@ -126,9 +138,7 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
     AttemptCorrelator corr(cfg, pub);
     SipCallTracker calls(sip_call_settings(cfg), pub);
     DnsTransactionTracker lookups(dns_settings(cfg), pub);
-    ConnectWatchSettings ws;
-    ws.live_ns = uint64_t(cfg.timeouts.tcp_idle_s * 1e9);
-    ConnectWatch connects(ws, pub);
+    ConnectWatch connects(ConnectWatchSettings{}, pub.ledger(), pub);
     pub.watch_connects(&connects);
     std::vector<WorkerSlot>& workers = *rs.workers;
     const bool live = !cfg.offline();
@@ -146,8 +156,9 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
             unsigned n;
             while ((n = rte_ring_sc_dequeue_burst_elem(w.facts, facts, sizeof(ConnFact), 32, nullptr)) > 0) {
                 for (unsigned i = 0; i < n; ++i) {
-                    if (facts[i].kind == ConnFact::kStarted) connects.connection(facts[i]);
-                    else corr.push(facts[i]);
+                    const ConnFact& f = facts[i];
+                    if (f.kind != ConnFact::kFailure) pub.ledger().connection(f);
+                    if (f.kind == ConnFact::kFailure || (f.kind == ConnFact::kSeen && corr.pairs_vantages())) corr.push(f);
                 }
                 drained += n;
             }
@@ -183,6 +194,7 @@ PublisherResult run_publisher(const Config& cfg, const Runtime& rt, RunState& rs
         }
         corr.advance(clock);
         pub.joins().advance(clock);
+        pub.ledger().advance(clock);
         if (rs.reload.exchange(false)) reload_rules(cfg, rules, pub);
         last_clock = std::max(last_clock, rs.rx_clock.load(std::memory_order_relaxed));
         if (clock == kClockEnd) break;

@@ -1,7 +1,8 @@
 // End to end, DNS: the real binary on the generator's DNS captures (the
 // guide's OUT-1 and IN-1 lookups, seed 004's phones) through the DPDK pcap
 // vdev. Failed lookups of watched names yield their codes with the answer's
-// evidence; a phone's healthy registration yields no failure.
+// evidence; a phone's healthy registration yields no failure; a failure after
+// a lookup carries the attempt's steps (lookup, connects, failed step).
 #include <gtest/gtest.h>
 
 #include "tests/e2e_support.h"
@@ -25,6 +26,17 @@ Events run_on(const std::string& scenario) {
                                  out);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return read_events_file(out);
+}
+
+// The attempt's steps as "step@frame" ("step" when no frame names it), in order.
+std::vector<std::string> steps_of(const rapidjson::Document& d) {
+    std::vector<std::string> out;
+    for (const auto& st : d["callsentry"]["attempt"]["steps"].GetArray()) {
+        std::string s = st["step"].GetString();
+        if (st.HasMember("frame")) s += "@" + std::to_string(st["frame"].GetUint());
+        out.push_back(s);
+    }
+    return out;
 }
 
 std::string evidence_of(const rapidjson::Document& d) {
@@ -54,6 +66,9 @@ TEST(Dns, TheWrongDomainLookupAndTheConnectsTo5061AreOneAttempt) {
     EXPECT_LT(syn, retry);
     EXPECT_EQ(d["callsentry"]["attempt"]["connections"].Size(), 2u);
     EXPECT_NE(std::string(d["callsentry"]["remediation"].GetString()).find("Modify DNS request On"), std::string::npos);
+    // The same story as steps with their timing: the answer, both connects, the failure.
+    EXPECT_EQ(steps_of(d), (std::vector<std::string>{"dns_answer@4", "tcp_connect@5", "tcp_connect@9", "tcp@12"}));
+    EXPECT_STREQ(d["callsentry"]["attempt"]["service"].GetString(), "_sips._tcp.dmzlab.call.ciscospark.com");
     // Two workers: the lookup and the connects are on different flows; the same single event.
     const std::string out = temp_dir() + "/dns-wrong-2.jsonl";
     std::remove(out.c_str());
@@ -95,8 +110,27 @@ TEST(Dns, AnAnswerNobodyConnectsToIsConnectNotAttempted) {
     auto d = parse(ev.failures[0]);
     EXPECT_STREQ(d["dns"]["question"]["name"].GetString(), "_sips._tcp.callservice.ciscospark.com");
     EXPECT_EQ(d["dns"]["resolved_ip"].Size(), 2u);
-    // OUT-2: the same answer, then SYNs to it (that die): the connect was attempted.
-    EXPECT_EQ(codes(run_on("tcp-out-syn-failover")), std::vector<std::string>{"TCP_SYN_UNANSWERED"});
+    EXPECT_EQ(steps_of(d), (std::vector<std::string>{"dns_answer@2", "tcp"}));
+    // OUT-2: the same answer, then SYNs to it (that die): the connect was
+    // attempted, and the failover event tells the lookup, both connects and
+    // the failure, each with its time since the answer.
+    Events out2 = run_on("tcp-out-syn-failover");
+    ASSERT_EQ(codes(out2), std::vector<std::string>{"TCP_SYN_UNANSWERED"});
+    auto f = parse(out2.failures[0]);
+    EXPECT_STREQ(f["callsentry"]["attempt"]["service"].GetString(), "_sips._tcp.callservice.ciscospark.com");
+    EXPECT_EQ(steps_of(f), (std::vector<std::string>{"dns_answer@2", "tcp_connect@3", "tcp_connect@7", "tcp@10"}));
+    const auto& steps = f["callsentry"]["attempt"]["steps"];
+    EXPECT_DOUBLE_EQ(steps[0]["offset_s"].GetDouble(), 0.0);
+    EXPECT_NEAR(steps[1]["offset_s"].GetDouble(), 0.348, 0.001);   // the first SYN after the answer
+    EXPECT_NEAR(steps[2]["offset_s"].GetDouble(), 10.681, 0.001);  // failover to the next target
+    EXPECT_NE(std::string(steps[2]["detail"].GetString()).find("146.20.193.64:5062: unanswered after 4 SYNs"),
+              std::string::npos);
+}
+
+TEST(Dns, AnAnswerWhileTheConnectionIsLiveIsNoFailure) {
+    // The Exp-E's connection to l2sip-cfa-01 started ten minutes before the
+    // answer (longer than the TCP idle time) and is still in use: live.
+    EXPECT_EQ(codes(run_on("dns-answer-while-connected")), std::vector<std::string>{"TLS_OK"});
 }
 
 TEST(Dns, APhoneRefusingTheSbcChainIsARegistrationFailure) {
@@ -107,4 +141,7 @@ TEST(Dns, APhoneRefusingTheSbcChainIsARegistrationFailure) {
     EXPECT_STREQ(d["tls"]["alert"]["description"].GetString(), "unknown_ca");
     EXPECT_STREQ(d["tls"]["alert"]["from"].GetString(), "on-prem");  // the phone gave up
     EXPECT_NE(std::string(d["event"]["reason"].GetString()).find("registration"), std::string::npos);
+    // The attempt: the SRV lookup of the registration name, the connect to one target, the refused handshake.
+    EXPECT_STREQ(d["callsentry"]["attempt"]["service"].GetString(), "_sips._tcp.da02.hosted-us10.bcld.webex.com");
+    EXPECT_EQ(steps_of(d), (std::vector<std::string>{"dns_answer@2", "tcp_connect@3", "tls@14"}));
 }

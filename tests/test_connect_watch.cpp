@@ -1,7 +1,7 @@
 // ConnectWatch: an answer for a Webex service name with no connection from
 // the querier to any answered address within 15 s of packet time is
-// CONNECT_NOT_ATTEMPTED; a connection in the window, or a live one before the
-// answer, settles it; the end of the capture before the window ends decides
+// CONNECT_NOT_ATTEMPTED; a connection in the window, or one still live when
+// the answer came, settles it; the end of the capture before the window ends decides
 // nothing; the result does not depend on the order facts arrive in.
 #include <gtest/gtest.h>
 
@@ -51,11 +51,26 @@ ConnFact started(const char* from, const char* to, uint64_t ts) {
     return f;
 }
 
+// Its worker forgot the connection at `decided`; its last packet was at `last`.
+ConnFact ended(ConnFact f, uint64_t last, uint64_t decided) {
+    f.kind = ConnFact::kSeen;
+    f.last_ns = f.server_last_ns = last;
+    f.decided_ns = decided;
+    return f;
+}
+
+// A watch and the ledger it asks.
+struct Watch {
+    Recorder r;
+    AttemptLedger ledger;
+    ConnectWatch w{{}, ledger, r};
+};
+
 }  // namespace
 
 TEST(ConnectWatch, NoConnectWithinFifteenSecondsIsTheFailure) {
-    Recorder r;
-    ConnectWatch w({}, r);
+    Watch x;
+    auto& [r, ledger, w] = x;
     w.answer(callservice_answer(t0));
     w.advance(t0 + 15 * kSec);  // the window is still open at its last instant
     EXPECT_TRUE(r.out.empty());
@@ -73,49 +88,71 @@ TEST(ConnectWatch, NoConnectWithinFifteenSecondsIsTheFailure) {
 
 TEST(ConnectWatch, AConnectToAnyAnsweredAddressSettlesIt) {
     for (const char* target : {"146.20.193.70", "146.20.193.64"}) {
-        Recorder r;
-        ConnectWatch w({}, r);
+        Watch x;
+        auto& [r, ledger, w] = x;
         w.answer(callservice_answer(t0));
-        w.connection(started("64.102.241.236", target, t0 + 350'000'000));  // the guide's first SYN
+        ledger.connection(started("64.102.241.236", target, t0 + 350'000'000));  // the guide's first SYN
         w.advance(UINT64_MAX);
         EXPECT_TRUE(r.out.empty()) << target;
         EXPECT_EQ(w.counters().settled, 1u);
     }
     // Another host's connection, or one to an address not in the answer, does not.
-    Recorder r;
-    ConnectWatch w({}, r);
+    Watch x;
+    auto& [r, ledger, w] = x;
     w.answer(callservice_answer(t0));
-    w.connection(started("64.102.241.237", "146.20.193.70", t0 + kSec));
-    w.connection(started("64.102.241.236", "146.20.193.99", t0 + kSec));
-    w.connection(started("64.102.241.236", "146.20.193.70", t0 + 16 * kSec));  // too late
+    ledger.connection(started("64.102.241.237", "146.20.193.70", t0 + kSec));
+    ledger.connection(started("64.102.241.236", "146.20.193.99", t0 + kSec));
+    ledger.connection(started("64.102.241.236", "146.20.193.70", t0 + 16 * kSec));  // too late
     w.advance(UINT64_MAX);
     EXPECT_EQ(r.out.size(), 1u);
 }
 
-TEST(ConnectWatch, ALiveConnectionBeforeTheAnswerSettlesItAndOrderDoesNotMatter) {
-    // Facts from workers arrive in any order; only packet times count.
-    Recorder a, b;
-    ConnectWatch wa({}, a), wb({}, b);
-    wa.connection(started("64.102.241.236", "146.20.193.64", t0 - 100 * kSec));
-    wa.answer(callservice_answer(t0));
-    wb.answer(callservice_answer(t0));
-    wb.connection(started("64.102.241.236", "146.20.193.64", t0 - 100 * kSec));
-    wa.advance(UINT64_MAX);
-    wb.advance(UINT64_MAX);
-    EXPECT_TRUE(a.out.empty());
-    EXPECT_TRUE(b.out.empty());
-    // Older than the live time (the TCP idle timeout): not live any more.
-    Recorder c;
-    ConnectWatch wc({}, c);
-    wc.connection(started("64.102.241.236", "146.20.193.64", t0 - 301 * kSec));
-    wc.answer(callservice_answer(t0));
-    wc.advance(UINT64_MAX);
-    EXPECT_EQ(c.out.size(), 1u);
+TEST(ConnectWatch, ALiveConnectionSettlesItHoweverOldAndOrderDoesNotMatter) {
+    // Facts from workers arrive in any order; only packet times count. A
+    // connection its worker still holds is live, however long ago it started
+    // (the Expressway-E keeps its mutual-TLS connection to Webex up for hours).
+    const ConnFact old = started("64.102.241.236", "146.20.193.64", t0 - 3600 * kSec);
+    Watch a, b;
+    a.ledger.connection(old);
+    a.w.answer(callservice_answer(t0));
+    b.w.answer(callservice_answer(t0));
+    b.ledger.connection(old);
+    a.w.advance(UINT64_MAX);
+    b.w.advance(UINT64_MAX);
+    EXPECT_TRUE(a.r.out.empty());
+    EXPECT_TRUE(b.r.out.empty());
+    // Ended before the answer (its last packet 50 s before, forgotten 10 s
+    // before): not live, the failure stands, whichever order the facts came in.
+    for (bool end_first : {true, false}) {
+        Watch c;
+        c.ledger.connection(old);
+        if (end_first) c.ledger.connection(ended(old, t0 - 50 * kSec, t0 - 10 * kSec));
+        c.w.answer(callservice_answer(t0));
+        if (!end_first) c.ledger.connection(ended(old, t0 - 50 * kSec, t0 - 10 * kSec));
+        c.w.advance(UINT64_MAX);
+        EXPECT_EQ(c.r.out.size(), 1u) << end_first;
+    }
+    // Still held by its worker at the deadline (forgotten only after it): live.
+    Watch d;
+    d.ledger.connection(old);
+    d.ledger.connection(ended(old, t0 - 50 * kSec, t0 + 15 * kSec + 1));
+    d.w.answer(callservice_answer(t0));
+    d.w.advance(UINT64_MAX);
+    EXPECT_TRUE(d.r.out.empty());
+    // Open when the capture ended: the view at the end is no end.
+    Watch e;
+    e.ledger.connection(old);
+    ConnFact at_end = ended(old, t0 - 50 * kSec, t0 - 50 * kSec);
+    at_end.at_capture_end = true;
+    e.ledger.connection(at_end);
+    e.w.answer(callservice_answer(t0));
+    e.w.end_capture(t0 + 20 * kSec);
+    EXPECT_TRUE(e.r.out.empty());
 }
 
 TEST(ConnectWatch, OnlyWebexServiceAnswersWithAddressesAreWatched) {
-    Recorder r;
-    ConnectWatch w({}, r);
+    Watch x;
+    auto& [r, ledger, w] = x;
     w.answer(callservice_answer(t0, kDnsTagWebexSubdomainSrv));  // OUT-1's name: DNS_SRV_WRONG_DOMAIN's business
     w.answer(callservice_answer(t0, kDnsTagWxcActivation));
     DnsAnswerSeen no_ip = callservice_answer(t0);
@@ -127,8 +164,8 @@ TEST(ConnectWatch, OnlyWebexServiceAnswersWithAddressesAreWatched) {
 }
 
 TEST(ConnectWatch, TheEndOfTheCaptureDecidesOnlyWindowsThatEnded) {
-    Recorder r;
-    ConnectWatch w({}, r);
+    Watch x;
+    auto& [r, ledger, w] = x;
     w.answer(callservice_answer(t0));
     w.answer(callservice_answer(t0 + 36 * kSec));  // the last packet of the capture
     w.end_capture(t0 + 36 * kSec);
@@ -137,20 +174,13 @@ TEST(ConnectWatch, TheEndOfTheCaptureDecidesOnlyWindowsThatEnded) {
     EXPECT_EQ(w.counters().cut_by_end, 1u);
 }
 
-TEST(ConnectWatch, WatchesAndConnectionsAreBounded) {
+TEST(ConnectWatch, WatchesAreBounded) {
     ConnectWatchSettings s;
     s.max_watches = 8;
-    s.max_connections = 16;
     Recorder r;
-    ConnectWatch w(s, r);
+    AttemptLedger ledger;
+    ConnectWatch w(s, ledger, r);
     for (int i = 0; i < 100; ++i) w.answer(callservice_answer(t0 + uint64_t(i)));
-    for (int i = 0; i < 100; ++i) w.connection(started("10.0.0.1", "10.0.0.2", t0 + uint64_t(i)));
     EXPECT_EQ(w.counters().watches, 8u);
     EXPECT_EQ(w.counters().watches_dropped, 92u);
-    EXPECT_EQ(w.counters().connections, 16u);
-    EXPECT_EQ(w.counters().connections_dropped, 84u);
-    // Old connections are forgotten as packet time moves on, making room again.
-    w.advance(t0 + 400 * kSec);
-    w.connection(started("10.0.0.1", "10.0.0.2", t0 + 400 * kSec));
-    EXPECT_EQ(w.counters().connections, 17u);
 }

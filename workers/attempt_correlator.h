@@ -103,6 +103,8 @@ public:
     AttemptCorrelator(const Config& cfg, IncidentSink& sink);
     void push(const ConnFact& fact);
     void push(std::unique_ptr<TlsIncident> incident);
+    // Views of connections (ConnFact::kSeen) matter only when several vantages are paired.
+    bool pairs_vantages() const { return pairing_.enabled(); }
     // Runs every action due before `watermark` (the minimum over all workers).
     void advance(uint64_t watermark);
     CorrelatorCounters counters() const {

@@ -15,8 +15,8 @@ const char* direction_name(Direction d);
 
 struct alignas(8) ConnFact {
     // kFailure: a failed connection (code says which). kSeen: a connection's
-    // view from one vantage at its end, for matching vantages (only with more
-    // than one vantage): did this vantage see a reset? kStarted: a TCP
+    // view from one vantage at its end, for matching vantages (did this
+    // vantage see a reset?) and for knowing which connections are live. kStarted: a TCP
     // connection's first packet (who connected where, when), for joining
     // DNS answers with the connects that follow them.
     enum Kind : uint8_t { kFailure = 0, kSeen = 1, kStarted = 2 };
@@ -46,6 +46,7 @@ struct alignas(8) ConnFact {
     // kSeen: the last packet of the connection, and of its server side.
     uint64_t last_ns = 0, server_last_ns = 0;
     uint32_t packets = 0;
+    bool at_capture_end = false;  // the capture ended with the connection still open
 };
 static_assert(sizeof(ConnFact) % 4 == 0, "rte_ring element sizes are multiples of 4");
 

@@ -27,31 +27,11 @@ void ConnectWatch::answer(const DnsAnswerSeen& a) {
     watches_.emplace(std::make_tuple(w.deadline_ns, a.client_ip, a.qname), std::move(w));
 }
 
-void ConnectWatch::connection(const ConnFact& f) {
-    if (start_count_ >= s_.max_connections) {
-        ++n_.connections_dropped;
-        return;
-    }
-    if (starts_[{f.client_ip, f.server_ip}].insert(f.start_ns).second) {
-        ++start_count_;
-        ++n_.connections;
-    }
-}
-
-bool ConnectWatch::connected(const DnsAnswerSeen& a, uint64_t from_ns, uint64_t to_ns) const {
-    for (const DnsAnswerTarget& t : a.targets) {
-        if (!t.has_ip) continue;
-        auto it = starts_.find({a.client_ip, t.ip});
-        if (it == starts_.end()) continue;
-        auto s = it->second.lower_bound(from_ns);
-        if (s != it->second.end() && *s <= to_ns) return true;
-    }
-    return false;
-}
-
 void ConnectWatch::decide(const NotAttempted& w) {
-    const uint64_t from = w.answer.ts_ns > s_.live_ns ? w.answer.ts_ns - s_.live_ns : 0;
-    if (connected(w.answer, from, w.deadline_ns)) {
+    std::vector<IpAddr> answered;
+    for (const DnsAnswerTarget& t : w.answer.targets)
+        if (t.has_ip) answered.push_back(t.ip);
+    if (ledger_.connected(w.answer.client_ip, answered, w.answer.ts_ns, w.deadline_ns)) {
         ++n_.settled;
         return;
     }
@@ -59,25 +39,11 @@ void ConnectWatch::decide(const NotAttempted& w) {
     sink_.not_attempted(w);
 }
 
-// Connections older than any open or future watch can look back to are forgotten.
-void ConnectWatch::prune(uint64_t before_ns) {
-    for (auto it = starts_.begin(); it != starts_.end();) {
-        auto& times = it->second;
-        const auto end = times.lower_bound(before_ns);
-        start_count_ -= size_t(std::distance(times.begin(), end));
-        times.erase(times.begin(), end);
-        it = times.empty() ? starts_.erase(it) : std::next(it);
-    }
-}
-
 void ConnectWatch::advance(uint64_t watermark) {
     while (!watches_.empty() && std::get<0>(watches_.begin()->first) < watermark) {
         decide(watches_.begin()->second);
         watches_.erase(watches_.begin());
     }
-    // An answer not yet seen is at least as late as the watermark.
-    const uint64_t keep = s_.live_ns + s_.window_ns;
-    if (watermark > keep && start_count_ > s_.max_connections / 2) prune(watermark - keep);
 }
 
 void ConnectWatch::end_capture(uint64_t last_packet_ns) {
@@ -102,7 +68,7 @@ RenderedEvent render_not_attempted(const NotAttempted& n, const EventContext& ct
         evidence.push_back(fmt::format("answered: {} ({})", addr, t.host));
     }
     evidence.push_back(fmt::format("no TCP connection from {} to any answered address within {:.0f} s, and none live "
-                                   "before the answer",
+                                   "when the answer came",
                                    a.client_ip.to_string(), double(n.deadline_ns - a.ts_ns) / 1e9));
     const std::string reason = fmt::format("{} resolved {} ({}) and did not connect to it within {:.0f} s",
                                            a.client_ip.to_string(), a.qname, addresses,

@@ -16,9 +16,7 @@ FlowEngine::FlowEngine(const Config& cfg, FactSink& sink, const TlsShared* tls, 
       pool_(kReassemblyBudget),
       tls_(cfg, tls, sink, pool_),
       sip_(cfg, sip, sink, pool_),
-      dns_(cfg, dns, sink, pool_) {
-    for (const auto& in : cfg.inputs) multi_vantage_ |= in.vantage != cfg.inputs.front().vantage;
-}
+      dns_(cfg, dns, sink, pool_) {}
 
 // A TCP connection's first packet, for joining DNS answers with connects.
 void FlowEngine::emit_started(const Flow& f, uint64_t ts_ns) {
@@ -30,15 +28,17 @@ void FlowEngine::emit_started(const Flow& f, uint64_t ts_ns) {
     emit(s);
 }
 
-// One vantage's view of a TCP connection at its end, for vantage pairing.
-void FlowEngine::emit_view(const Flow& f, uint64_t decided_ns) {
-    if (!multi_vantage_ || f.key.proto != 6) return;
+// One vantage's view of a TCP connection at its end: for vantage pairing, and
+// for the publisher's ledger of which connections are live.
+void FlowEngine::emit_view(const Flow& f, uint64_t decided_ns, bool at_capture_end) {
+    if (f.key.proto != 6) return;
     const TcpConnection& c = f.tcp;
     ConnFact v;
     v.kind = ConnFact::kSeen;
     stamp_endpoints(cfg_, f, v);
     v.start_ns = c.first_ns;
     v.decided_ns = decided_ns;
+    v.at_capture_end = at_capture_end;
     v.first_frame = c.first_frame;
     v.rst_seen = c.rst_seen;
     v.rst = c.rst;
@@ -79,7 +79,7 @@ void FlowEngine::forget(uint32_t idx) {
     Flow& f = table_.at(idx);
     finish_app(f, false);
     // Dated by the expiry it is due to, not by when the wheel came round to it.
-    emit_view(f, f.key.proto == 6 ? tcp_next_check(cfg_, f) : f.last_ns);
+    if (f.key.proto == 6) emit_view(f, tcp_next_check(cfg_, f), false);
     ++n_.flows_expired;
     table_.remove(idx);
 }
@@ -149,12 +149,14 @@ void FlowEngine::process_whole(const PacketView& v) {
             // The old connection's story ends here; a new one starts with this SYN.
             on_check(idx, v.ts_ns, /*end_of_capture=*/true);
             finish_app(*f, false);
+            emit_view(*f, v.ts_ns, false);
             f->app = StreamState{};
             f->decided = false;
             f->client_is_lo = from_lo;
             tcp_start(f->tcp, v);
             ++n_.tcp_connections;
             change = tcp_update(f->tcp, v, true);
+            emit_started(*f, v.ts_ns);
         }
         if (change == TcpChange::kEstablished) ++n_.tcp_established;
         ConnFact fact;
@@ -216,7 +218,7 @@ void FlowEngine::flush() {
         if (table_.find(f.key, f.hash) != &f) continue;
         on_check(idx, f.last_ns, true);
         finish_app(f, true);
-        emit_view(f, f.last_ns);
+        emit_view(f, f.last_ns, true);
     }
 }
 

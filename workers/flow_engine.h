@@ -65,7 +65,7 @@ private:
     void emit(const ConnFact& fact);
     uint64_t next_check(Flow& f, uint64_t tls_due) const;
     void forget(uint32_t idx);
-    void emit_view(const Flow& f, uint64_t decided_ns);
+    void emit_view(const Flow& f, uint64_t decided_ns, bool at_capture_end);
     void emit_started(const Flow& f, uint64_t ts_ns);
     void process_whole(const PacketView& v);
     void claim(Flow& f, const PacketView& v);
@@ -81,7 +81,6 @@ private:
     DnsTracker dns_;
     IpReassembler frags_;          // UDP datagrams that came in fragments
     uint64_t next_frag_expiry_ = 0;
-    bool multi_vantage_ = false;  // views of each connection go to the publisher for pairing
     EngineCounters n_;
 };
 

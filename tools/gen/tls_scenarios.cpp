@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "tools/gen/dns_scenarios.h"
 #include "tools/gen/scenarios.h"
 #include "tools/gen/tls_handshake.h"
 #include "tools/gen/tls_pki.h"
@@ -434,6 +435,23 @@ void tls_handshake_stalled(Timeline& tl, uint64_t t0) { inbound_stalled(tl, {web
 
 void tls13_failed(Timeline& tl, uint64_t t0) { inbound_tls13_failed(tl, {webex_70(), 41822, t0, tl.id().next()}); }
 
+// OUT-2's lookup while the Expressway-E already holds its mutual-TLS
+// connection to l2sip-cfa-01, up for ten minutes with an OPTIONS ping every
+// 60 s: the next call resolves callservice again and rides the live
+// connection, so no SYN follows the answer and nothing failed (no
+// CONNECT_NOT_ATTEMPTED, however long ago the connection started).
+constexpr SipWrite kOptionsPing[] = {
+    {kClient, 520, 60 * kSec, "OPTIONS sip:l2sip-cfa-01.wbx2.com:5062;transport=tls SIP/2.0"},
+    {kServer, 390, 21 * kMs, "SIP/2.0 200 OK"},
+};
+void dns_answer_while_connected(Timeline& tl, uint64_t t0) {
+    std::vector<SipWrite> pings;
+    for (int i = 0; i < 11; ++i) pings.insert(pings.end(), std::begin(kOptionsPing), std::end(kOptionsPing));
+    outbound_healthy(tl, {webex_64(), 25034, t0, tl.id().next()}, pings, 2 * kSec);
+    const uint64_t t_query = t0 + 605 * kSec;
+    callservice_srv_lookup(tl, t_query, t_query + 78 * kMs);
+}
+
 // 200 connections over about five minutes: healthy calls both ways (55%)
 // and every failure above (two-vantage aside), between the Expressway-E and
 // four Webex peers.
@@ -518,6 +536,9 @@ const Scenario kTlsScenarios[] = {
      false, run<tls_handshake_stalled, utc(2017, 9, 21, 10, 4, 31, 112'650)>},
     {"tls13-failed", "TLS 1.3 mutual handshake; Exp-E refuses Webex's certificate (encrypted alert) and closes", false,
      run<tls13_failed, utc(2017, 9, 21, 11, 27, 5, 903'441)>},
+    {"dns-answer-while-connected",
+     "OUT-2 lookup while the Exp-E's TLS connection to l2sip-cfa-01 is up (10 min, OPTIONS every 60 s): no new SYN, no failure",
+     false, run<dns_answer_while_connected, utc(2017, 9, 19, 14, 8, 30, 0)>},
     {"tls-mixed", "200 mutual-TLS connections over ~5 minutes: 55% healthy calls, every TLS failure above", false,
      run<tls_mixed, utc(2017, 9, 21, 15, 0, 0, 0)>, false, true},
 };
