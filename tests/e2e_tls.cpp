@@ -63,6 +63,14 @@ TEST(Tls, UntrustedCloudCaCarriesWhoAlertedAfterWhichCertificate) {
     for (const auto& e : d["callsentry"]["evidence"].GetArray())
         alert_line |= std::string(e.GetString()).find("Alert fatal unknown_ca from on-prem") != std::string::npos;
     EXPECT_TRUE(alert_line) << ev.failures[0];
+    // The attempt: Webex's connect, then the handshake that failed at the alert.
+    const auto& steps = d["callsentry"]["attempt"]["steps"];
+    ASSERT_EQ(steps.Size(), 2u) << ev.failures[0];
+    EXPECT_STREQ(steps[0]["step"].GetString(), "tcp_connect");
+    EXPECT_EQ(steps[0]["frame"].GetUint(), 1u);
+    EXPECT_STREQ(steps[1]["step"].GetString(), "tls");
+    EXPECT_EQ(steps[1]["frame"].GetUint(), tls["alert"]["frame"].GetUint());
+    EXPECT_EQ(std::string(steps[1]["detail"].GetString()).rfind(d["event"]["code"].GetString(), 0), 0u);
 }
 
 TEST(Tls, MixedTrafficIsTheSameWithOneAndTwoWorkers) {
