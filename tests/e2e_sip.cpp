@@ -1,8 +1,9 @@
 // End to end, SIP: the real binary on the generator's SIP captures (the
 // guide's verbatim messages over TCP 5060/5065 and UDP 5060, one INVITE in IP
-// fragments) through the DPDK pcap vdev. Each failure yields exactly its
-// code, with the call's story; two vantages show the stripped call-type;
-// worker count does not change the events. (SIGHUP reloads: e2e_live.cpp.)
+// fragments, seed 004's phone registering in clear) through the DPDK pcap
+// vdev. Each failure yields exactly its code, with the call's (or the
+// registration's) story; two vantages show the stripped call-type; worker
+// count does not change the events. (SIGHUP reloads: e2e_live.cpp.)
 #include <gtest/gtest.h>
 #include <map>
 
@@ -112,6 +113,33 @@ TEST(Sip, FragmentedInvitesAreReassembledAndCounted) {
     ASSERT_FALSE(ev.stats.empty());
     auto s = parse(ev.stats.back());
     EXPECT_GE(s["callsentry"]["stats"]["fragments"]["completed"].GetUint64(), 2u) << ev.stats.back();
+}
+
+TEST(Sip, RegistrationRejectedAfterCredentialsNamesTheLadderAndTheDecidingFrame) {
+    const std::string pcap = generate("wxc-register-rejected");
+    Events ev = run_on({"--pcap", pcap}, "register-rejected");
+    ASSERT_EQ(codes(ev), std::vector<std::string>{"WXC_REGISTRATION_FAILED"});
+    auto d = parse(ev.failures[0]);
+    EXPECT_STREQ(d["event"]["action"].GetString(), "sip_register");
+    EXPECT_STREQ(d["source"]["ip"].GetString(), "192.168.100.6");
+    EXPECT_STREQ(d["destination"]["ip"].GetString(), "139.177.64.13");
+    EXPECT_EQ(d["sip"]["status_code"].GetInt(), 403);
+    EXPECT_STREQ(d["sip"]["call_id"].GetString(), "98126dba-9df06bd9@192.168.100.6");
+    EXPECT_STREQ(d["sip"]["challenge"]["realm"].GetString(), "BroadWorks");
+    EXPECT_STREQ(d["sip"]["auth_user"].GetString(), "+1XXXXXXXXXX");
+    // Frames 4, 6, 8 and 10 of the capture (after the handshake, between the ACKs).
+    const std::string ladder = d["sip"]["ladder"].GetString();
+    EXPECT_NE(ladder.find("#4 L0 REGISTER ->"), std::string::npos) << ladder;
+    EXPECT_NE(ladder.find("#6 L0 <- 401 Unauthorized"), std::string::npos) << ladder;
+    EXPECT_NE(ladder.find("#8 L0 REGISTER with Authorization ->"), std::string::npos) << ladder;
+    EXPECT_NE(ladder.find("#10 L0 <- 403 Forbidden"), std::string::npos) << ladder;
+    const std::string evidence = evidence_text(d);
+    EXPECT_NE(evidence.find("frame 10 (outside): 403 Forbidden from 139.177.64.13:5060"), std::string::npos) << evidence;
+    // Two workers: the same event.
+    Events two = run_on({"--pcap", pcap}, "register-rejected-2", 2);
+    EXPECT_EQ(two.failures, ev.failures);
+    // The healthy registration: nothing to report.
+    EXPECT_TRUE(run_on({"--pcap", generate("wxc-register-healthy-clear")}, "register-ok").failures.empty());
 }
 
 TEST(Sip, MixedCallsAreTheSameWithOneAndTwoWorkers) {

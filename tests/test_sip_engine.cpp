@@ -37,6 +37,7 @@ struct Collect : FactSink {
 struct Calls : SipCallSink {
     std::vector<std::string> codes;
     void sip_call(const SipCallEvent& e) override { codes.emplace_back(catalog_entry(e.verdict.code).name); }
+    void sip_registration(const SipRegistrationEvent& e) override { codes.emplace_back(catalog_entry(e.code).name); }
 };
 
 Config sip_config() {

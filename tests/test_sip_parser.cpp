@@ -719,6 +719,168 @@ TEST(SipHeaders, ParamsGet) {
     EXPECT_FALSE(present);
 }
 
+// ---- authentication and expiry (seed 004: a Webex Calling phone registers) -------------
+
+// The phone's REGISTER, BroadWorks' 401, the REGISTER with credentials and
+// the 200 OK as the seed logs them (L408-475; the log cuts the request lines
+// and the end of the Authorization and Allow-Events lines, completed here).
+const std::string kSeedRegister = crlf(
+    "REGISTER sip:XXXXX.example.com SIP/2.0\n"
+    "Via: SIP/2.0/TLS 192.168.100.6:5072;branch=z9hG4bK-c77bd320\n"
+    "From: <sip:w3nca1a025@XXXXX.example.com>;tag=fcd8304d2abdd95co0\n"
+    "To: <sip:w3nca1a025@XXXXX.example.com>\n"
+    "Call-ID: 98126dba-9df06bd9@192.168.100.6\n"
+    "CSeq: 6367 REGISTER\n"
+    "Max-Forwards: 70\n"
+    "Contact: <sip:w3nca1a025@192.168.100.6:5072;transport=tls>;expires=3600\n"
+    "User-Agent: Cisco-CP-8865-3PCC/12.0.2_2c01b5e753d5_47cfff26a-4713-41a1-8d75-28d7b638ffe8_2c01b5e7-53d5\n"
+    "Peripheral-Data: none\n"
+    "Session-ID: 300e21a200105000a0002c01b5e753d5;remote=00000000000000000000000000000000\n"
+    "Content-Length: 0\n"
+    "Allow: ACK, BYE, CANCEL, INFO, INVITE, NOTIFY, OPTIONS, REFER, UPDATE\n"
+    "Allow-Events: hold,talk,conference\n"
+    "Supported: replaces, sec-agree, record-aware\n"
+    "Accept-Language: en\n\n");
+const std::string kSeed401 = crlf(
+    "SIP/2.0 401 Unauthorized\n"
+    "Via:SIP/2.0/TLS 192.168.100.6:5072;received=187.190.XXX.XXX;branch=z9hG4bK-c77bd320\n"
+    "From:<sip:w3nca1a025@XXXXX.example.com>;tag=fcd8304d2abdd95co0\n"
+    "To:<sip:w3nca1a025@XXXXX.example.com>;tag=799618563-1693867868150\n"
+    "Call-ID:98126dba-9df06bd9@192.168.100.6\n"
+    "CSeq:6367 REGISTER\n"
+    "Session-ID:d1b7e5b700804ca4a817949623258793;remote=300e21a200105000a0002c01b5e753d5\n"
+    "WWW-Authenticate:DIGEST realm=\"BroadWorks\",qop=\"auth\",nonce=\"BroadWorksX1m5h6zucT8ymkkBW\",algorithm=MD5\n"
+    "Contact:<sip:w3nca1a025@192.168.100.6:5072;transport=tls>;expires=120\n"
+    "Content-Length:0\n\n");
+const std::string kSeedRegisterWithCredentials = crlf(
+    "REGISTER sip:XXXXX.example.com SIP/2.0\n"
+    "Via: SIP/2.0/TLS 192.168.100.6:5072;branch=z9hG4bK-be588fb\n"
+    "From: <sip:w3nca1a025@XXXXX.example.com>;tag=fcd8304d2abdd95co0\n"
+    "To: <sip:w3nca1a025@XXXXX.example.com>\n"
+    "Call-ID: 98126dba-9df06bd9@192.168.100.6\n"
+    "CSeq: 6368 REGISTER\n"
+    "Max-Forwards: 70\n"
+    "Authorization: Digest username=\"+1XXXXXXXXXX\", realm=\"BroadWorks\", nonce=\"BroadWorksX1m5h6zucT8ymkkBW\", "
+    "uri=\"sip:XXXXX.example.com\", response=\"0123456789abcdef0123456789abcdef\", algorithm=MD5, cnonce=\"8d0f9e2a\", "
+    "qop=auth, nc=00000001\n"
+    "Contact: <sip:w3nca1a025@192.168.100.6:5072;transport=tls>;expires=3600\n"
+    "User-Agent: Cisco-CP-8865-3PCC/12.0.2-2c01b5e753d5_47cff26a-4713-41a1-8d75-28d7b638ffe8_2c01b5e7-53d5\n"
+    "Content-Length: 0\n\n");
+const std::string kSeed200 = crlf(
+    "SIP/2.0 200 OK\n"
+    "Via:SIP/2.0/TLS 192.168.100.6:5072;received=187.190.XXX.XXX;branch=z9hG4bK-be588fb\n"
+    "From:<sip:w3nca1a025@XXXXX.example.com>;tag=fcd8304d2abdd95co0\n"
+    "To:<sip:w3nca1a025@XXXXX.example.com>;tag=258864438-1693867868205\n"
+    "Call-ID:98126dba-9df06bd9@192.168.100.6\n"
+    "CSeq:6368 REGISTER\n"
+    "Contact:<sip:w3nca1a025@192.168.100.6:5072;transport=tls>;q=0.5;expires=120\n"
+    "Content-Length:0\n\n");
+
+TEST(SipAuth, TheSeedsRegistrationExchange) {
+    SipMessage m = parse_ok(kSeedRegister);
+    EXPECT_EQ(m.method, SipMethod::kRegister);
+    EXPECT_EQ(m.cseq_method, SipMethod::kRegister);
+    EXPECT_TRUE(m.credentials.empty());
+    EXPECT_TRUE(m.challenge.empty());
+    EXPECT_EQ(m.expires, -1);  // no Expires header: the Contact's parameter says 3600
+    EXPECT_EQ(m.contact.params.get("expires"), "3600");
+    EXPECT_EQ(m.anomalies, 0u);
+
+    // Each auth-param of a value, as read back (absent ones empty).
+    auto expect_params = [](std::string_view value, std::initializer_list<std::pair<const char*, const char*>> want) {
+        for (const auto& [name, v] : want) EXPECT_EQ(sip_auth_param(value, name), v) << name;
+    };
+    m = parse_ok(kSeed401);
+    EXPECT_EQ(m.status, 401);
+    EXPECT_FALSE(m.proxy_challenge);
+    EXPECT_EQ(sip_auth_scheme(m.challenge), "DIGEST");
+    expect_params(m.challenge, {{"realm", "BroadWorks"}, {"qop", "auth"}, {"nonce", "BroadWorksX1m5h6zucT8ymkkBW"},
+                                {"algorithm", "MD5"}});
+    EXPECT_TRUE(m.credentials.empty());
+    EXPECT_EQ(m.anomalies, 0u);
+
+    m = parse_ok(kSeedRegisterWithCredentials);
+    EXPECT_FALSE(m.proxy_credentials);
+    EXPECT_EQ(sip_auth_scheme(m.credentials), "Digest");
+    expect_params(m.credentials, {{"username", "+1XXXXXXXXXX"}, {"realm", "BroadWorks"}, {"uri", "sip:XXXXX.example.com"},
+                                  {"nc", "00000001"}, {"opaque", ""}});
+    EXPECT_TRUE(m.challenge.empty());
+    EXPECT_EQ(m.anomalies, 0u);
+
+    m = parse_ok(kSeed200);
+    EXPECT_EQ(m.status, 200);
+    EXPECT_TRUE(m.credentials.empty());
+    EXPECT_TRUE(m.challenge.empty());
+    EXPECT_EQ(m.contact.params.get("expires"), "120");
+}
+
+TEST(SipAuth, ProxyFormsAnyCaseAndTheFirstHeaderKept) {
+    const std::string head = "REGISTER sip:example.com SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nCall-ID: p1\n"
+                             "CSeq: 2 REGISTER\nFrom: <sip:a@example.com>;tag=1\nTo: <sip:a@example.com>\n";
+    SipMessage m = parse_ok(crlf(head + "proxy-authorization: Digest username=\"alice\", realm=\"proxy\"\n"
+                                        "Authorization: Digest username=\"bob\", realm=\"registrar\"\n"
+                                        "Content-Length: 0\n\n"));
+    EXPECT_TRUE(m.proxy_credentials);
+    EXPECT_EQ(sip_auth_param(m.credentials, "username"), "alice");
+    EXPECT_EQ(m.anomalies, 0u);
+    m = parse_ok(crlf("SIP/2.0 407 Proxy Authentication Required\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nCall-ID: p1\n"
+                      "CSeq: 1 REGISTER\nFrom: <sip:a@example.com>;tag=1\nTo: <sip:a@example.com>;tag=2\n"
+                      "Proxy-Authenticate: Digest realm=\"atlanta.example.com\", nonce=\"f84f1cec41e6cbe5aea9c8e88d359\", "
+                      "opaque=\"\", stale=FALSE, algorithm=MD5\n"
+                      "WWW-Authenticate: Digest realm=\"other\"\nl: 0\n\n"));
+    EXPECT_TRUE(m.proxy_challenge);
+    EXPECT_EQ(sip_auth_param(m.challenge, "realm"), "atlanta.example.com");
+    EXPECT_EQ(sip_auth_param(m.challenge, "stale"), "FALSE");
+    EXPECT_EQ(sip_auth_param(m.challenge, "opaque"), "");
+    EXPECT_EQ(m.anomalies, 0u);
+}
+
+TEST(SipAuth, AuthParamForms) {
+    // Case-insensitive names, white space around '=', quoted commas, a folded line.
+    const std::string_view v = "Digest REALM = \"a, b\" ,\r\n  nonce=\"n\\\"1\",realmx=no, flag, qop=auth";
+    EXPECT_EQ(sip_auth_scheme(v), "Digest");
+    EXPECT_EQ(sip_auth_param(v, "realm"), "a, b");
+    EXPECT_EQ(sip_auth_param(v, "nonce"), "n\\\"1");  // escapes kept as sent
+    EXPECT_EQ(sip_auth_param(v, "realmx"), "no");
+    EXPECT_EQ(sip_auth_param(v, "flag"), "");          // no '=': not a parameter
+    EXPECT_EQ(sip_auth_param(v, "qop"), "auth");
+    EXPECT_EQ(sip_auth_scheme("  Basic  "), "Basic");
+    EXPECT_EQ(sip_auth_param("Basic", "realm"), "");
+}
+
+TEST(SipAuth, MalformedValuesAreFlaggedNotFatal) {
+    for (std::string_view bad : {"", "   ", "realm=\"x\"", "Digest,realm=\"x\"", "\"Digest\" realm=x", "Di@gest realm=x"}) {
+        EXPECT_EQ(sip_auth_scheme(bad), "") << bad;
+        EXPECT_EQ(sip_auth_param(bad, "realm"), "") << bad;
+    }
+    // An unclosed quote runs to the end of the value and is handed back raw.
+    EXPECT_EQ(sip_auth_param("Digest realm=\"BroadWorks, nonce=x", "realm"), "\"BroadWorks, nonce=x");
+    EXPECT_EQ(sip_auth_param("Digest realm=\"BroadWorks, nonce=x", "nonce"), "");
+    const std::string head = "SIP/2.0 401 Unauthorized\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nCall-ID: p1\n"
+                             "CSeq: 1 REGISTER\nFrom: <sip:a@example.com>;tag=1\nTo: <sip:a@example.com>;tag=2\n";
+    // A challenge without a scheme is still a challenge (raw kept), and flagged.
+    SipMessage m = parse_ok(crlf(head + "WWW-Authenticate: realm=\"BroadWorks\"\nContent-Length: 0\n\n"));
+    EXPECT_EQ(m.challenge, "realm=\"BroadWorks\"");
+    EXPECT_EQ(m.anomalies, uint32_t(kSipBadHeaderValue));
+    m = parse_ok(crlf(head + "WWW-Authenticate:\nContent-Length: 0\n\n"));
+    EXPECT_TRUE(m.challenge.empty());
+    EXPECT_EQ(m.anomalies, uint32_t(kSipBadHeaderValue));
+}
+
+TEST(SipAuth, ExpiresHeader) {
+    const std::string head = "REGISTER sip:example.com SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nCall-ID: e1\n"
+                             "CSeq: 1 REGISTER\nFrom: <sip:a@example.com>;tag=1\nTo: <sip:a@example.com>\n";
+    EXPECT_EQ(parse_ok(crlf(head + "Expires: 3600\nl: 0\n\n")).expires, 3600);
+    EXPECT_EQ(parse_ok(crlf(head + "Expires: 0\nl: 0\n\n")).expires, 0);
+    EXPECT_EQ(parse_ok(crlf(head + "expires: 4294967295\nl: 0\n\n")).expires, 4294967295ll);
+    EXPECT_EQ(parse_ok(crlf(head + "Expires: 60\nExpires: 7200\nl: 0\n\n")).expires, 60);  // the first
+    for (const char* bad : {"4294967296", "-1", "1h", "", "Thu, 01 Dec 1994 16:00:00 GMT"}) {
+        const SipMessage m = parse_ok(crlf(head + "Expires: " + bad + "\nl: 0\n\n"));
+        EXPECT_EQ(m.expires, -1) << bad;
+        EXPECT_EQ(m.anomalies, uint32_t(kSipBadHeaderValue)) << bad;
+    }
+}
+
 // ---- URIs ------------------------------------------------------------------------------
 
 TEST(SipUri, Forms) {

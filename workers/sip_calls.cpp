@@ -15,7 +15,7 @@ constexpr size_t kMaxReinvites = 16;  // in-dialog INVITE transactions remembere
 uint64_t after(uint64_t t, uint64_t d) { return t > kNever - d ? kNever : t + d; }
 
 // Methods that make or belong to an INVITE dialog: these open a call record;
-// anything else (OPTIONS pings, REGISTER, SUBSCRIBE...) only joins a call that exists.
+// anything else (OPTIONS pings, SUBSCRIBE...) only joins a call that exists.
 bool dialog_method(SipMethod m) {
     switch (m) {
         case SipMethod::kInvite: case SipMethod::kAck: case SipMethod::kBye: case SipMethod::kCancel:
@@ -96,8 +96,15 @@ struct SipCallTracker::Conn {
     uint32_t end_frame = 0;
 };
 
-SipCallTracker::SipCallTracker(const SipCallSettings& settings, SipCallSink& sink) : s_(settings), sink_(sink) {}
+SipCallTracker::SipCallTracker(const SipCallSettings& settings, SipCallSink& sink)
+    : s_(settings), sink_(sink), regs_(settings.registrations, sink) {}
 SipCallTracker::~SipCallTracker() = default;
+
+SipCallCounters SipCallTracker::counters() const {
+    SipCallCounters c = n_;
+    c.registrations = regs_.counters();
+    return c;
+}
 
 void SipCallTracker::push(const SipFact& f) {
     ++n_.facts;
@@ -129,8 +136,9 @@ void SipCallTracker::run(uint64_t watermark, bool end, uint64_t end_ns) {
         const uint64_t call_t = call_due_.empty() ? kNever : call_due_.begin()->first;
         const uint64_t conn_t = conn_due_.empty() ? kNever : conn_due_.begin()->first;
         const uint64_t closed_t = closed_due_.empty() ? kNever : closed_due_.begin()->first;
-        const uint64_t timer_t = std::min({call_t, conn_t, closed_t});
-        if (pending_.empty() && call_due_.empty() && conn_due_.empty() && closed_due_.empty()) return;
+        const uint64_t reg_t = regs_.next_due();
+        const uint64_t timer_t = std::min({call_t, conn_t, closed_t, reg_t});
+        if (pending_.empty() && call_due_.empty() && conn_due_.empty() && closed_due_.empty() && regs_.idle()) return;
         if (!end && std::min(fact_t, timer_t) >= watermark) return;
         // A timer fires before a fact of the same packet time.
         if (!pending_.empty() && (fact_t < timer_t || timer_t == kNever)) {
@@ -143,9 +151,11 @@ void SipCallTracker::run(uint64_t watermark, bool end, uint64_t end_ns) {
             const ConnKey key = conn_due_.begin()->second;
             conn_due_.erase(conn_due_.begin());
             conns_.erase(key);
-        } else {
+        } else if (closed_t == timer_t && !closed_due_.empty()) {
             closed_.erase(closed_due_.begin()->second);
             closed_due_.erase(closed_due_.begin());
+        } else {
+            regs_.fire_next(end, end_ns);
         }
     }
 }
@@ -309,6 +319,10 @@ void SipCallTracker::take_message(const SipFact& f) {
     }
     if (f.call_id.empty()) {
         ++n_.no_call_id;
+        return;
+    }
+    if ((f.is_request ? f.method : f.cseq_method) == SipMethod::kRegister) {
+        regs_.take(f);
         return;
     }
     if (closed_.find(f.call_id.view()) != closed_.end()) {

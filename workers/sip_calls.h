@@ -3,6 +3,8 @@
 // the few whole messages the event needs), runs the packet-time timers
 // (Timer B, idle, linger, the wait for a late final after a reset) and hands
 // each finished call, diagnosed, to a sink: exactly one event per call.
+// REGISTER transactions go, in the same order, to the registration state it
+// owns (workers/sip_registrations.h), whose timers it runs with its own.
 //
 // Facts arrive from several workers in any interleaving. They are taken in
 // (ts, vantage, conn_id, seq_in_conn, kind) order, and timers fire in
@@ -18,6 +20,7 @@
 #include <tuple>
 
 #include "workers/sip_diagnosis.h"
+#include "workers/sip_registrations.h"
 
 namespace cs {
 
@@ -31,6 +34,7 @@ struct SipCallSettings {
     uint32_t max_calls = 4096;                          // open calls (and connections, closed Call-IDs) kept
     uint32_t max_pending_facts = 8192;                  // facts waiting for the watermark (~3 KB each)
     bool ok_events = true;                              // CALL_OK events
+    SipRegistrationSettings registrations;
 };
 
 struct SipCallEvent {
@@ -39,9 +43,10 @@ struct SipCallEvent {
     uint64_t decided_ns = 0;  // packet time the event became certain
 };
 
-class SipCallSink {
+// Every finished call; failed registrations through sip_registration
+// (SipRegistrationSink: ignored unless overridden).
+class SipCallSink : public SipRegistrationSink {
 public:
-    virtual ~SipCallSink() = default;
     virtual void sip_call(const SipCallEvent& e) = 0;
 };
 
@@ -50,7 +55,7 @@ struct SipCallCounters {
     uint64_t facts_dropped = 0;       // pending cap
     uint64_t facts_duplicate = 0;     // the same (ts, vantage, conn, seq, kind) pushed twice
     uint64_t retransmissions = 0;
-    uint64_t non_call_messages = 0;   // OPTIONS, REGISTER, SUBSCRIBE... and their responses
+    uint64_t non_call_messages = 0;   // OPTIONS, SUBSCRIBE... and their responses (REGISTER: registrations)
     uint64_t no_call_id = 0;
     uint64_t calls = 0, calls_dropped = 0;  // dropped: beyond max_calls
     uint64_t late_facts = 0;          // for a Call-ID already reported
@@ -59,6 +64,7 @@ struct SipCallCounters {
     uint64_t legs_unlisted = 0, steps_unlisted = 0;
     uint64_t connections_dropped = 0; // connection state beyond max_calls
     uint64_t cleartext_events = 0;
+    SipRegistrationCounters registrations;
 };
 
 class SipCallTracker {
@@ -75,8 +81,9 @@ public:
     // the watermark had got, so it is the same for any worker count.
     // advance(UINT64_MAX) is end_capture(0): the capture ends with its last SIP fact.
     void end_capture(uint64_t last_packet_ns);
-    SipCallCounters counters() const { return n_; }
+    SipCallCounters counters() const;
     size_t open_calls() const { return calls_.size(); }
+    size_t open_registrations() const { return regs_.open(); }
     size_t pending_facts() const { return pending_.size(); }
 
 private:
@@ -112,6 +119,7 @@ private:
     std::map<std::string, uint64_t, std::less<>> closed_;
     std::set<std::pair<uint64_t, std::string>> closed_due_;
     uint64_t max_pushed_ns_ = 0;  // latest fact pushed: at the end, the last SIP fact's time
+    SipRegistrations regs_;
     SipCallCounters n_;
 };
 

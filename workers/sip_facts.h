@@ -109,6 +109,16 @@ struct alignas(8) SipFact {
     SipText<128> reason;              // raw Reason header
     int32_t q850_cause = -1;
     SipText<96> user_agent, server;
+    // Authentication (what a registration's story turns on): the request
+    // carries credentials (Authorization / Proxy-Authorization), the response
+    // is a challenge (WWW-Authenticate / Proxy-Authenticate); the realm of
+    // that header, and the user name of the credentials.
+    bool credentials = false;
+    bool challenge = false;
+    bool auth_proxy = false;          // the Proxy- form of that header
+    SipText<48> auth_realm;
+    SipText<64> auth_user;
+    int64_t expires = -1;             // the first Contact's ;expires, else Expires; seconds, -1 absent
     SipText<96> session_id;
     SipText<64> egress_zone;          // top Via egress-zone parameter (the hop that forwarded it)
     uint32_t content_length = 0;

@@ -245,6 +245,7 @@ uint32_t blank_line_shortfall(std::string_view t) {
 enum class Hdr : uint8_t {
     kOther, kCallId, kCSeq, kFrom, kTo, kVia, kContact, kRoute, kRecordRoute, kMaxForwards,
     kContentType, kContentLength, kReason, kWarning, kUserAgent, kServer, kSessionId, kPAssertedIdentity,
+    kAuthorization, kProxyAuthorization, kWwwAuthenticate, kProxyAuthenticate, kExpires,
 };
 
 struct HdrName {
@@ -272,6 +273,11 @@ constexpr HdrName kHeaders[] = {
     {"Server", 0, Hdr::kServer},
     {"Session-ID", 0, Hdr::kSessionId},
     {"P-Asserted-Identity", 0, Hdr::kPAssertedIdentity},
+    {"Authorization", 0, Hdr::kAuthorization},
+    {"Proxy-Authorization", 0, Hdr::kProxyAuthorization},
+    {"WWW-Authenticate", 0, Hdr::kWwwAuthenticate},
+    {"Proxy-Authenticate", 0, Hdr::kProxyAuthenticate},
+    {"Expires", 0, Hdr::kExpires},
 };
 
 Hdr header_id(std::string_view name) {
@@ -477,6 +483,7 @@ struct Seen {
     bool call_id = false, cseq = false, from = false, to = false, content_length = false, warning = false;
     bool reason = false, contact = false, content_type = false, max_forwards = false;
     bool user_agent = false, server = false, session_id = false, pai = false;
+    bool credentials = false, challenge = false, expires = false;
 };
 
 void first_only(bool& seen, std::string_view& field, std::string_view value) {
@@ -598,6 +605,28 @@ void apply(const HeaderField& f, Seen& seen, SipMessage& out) {
         case Hdr::kServer: first_only(seen.server, out.server, v); break;
         case Hdr::kSessionId: first_only(seen.session_id, out.session_id, v); break;
         case Hdr::kPAssertedIdentity: first_only(seen.pai, out.p_asserted_identity, v); break;
+        case Hdr::kAuthorization:
+        case Hdr::kProxyAuthorization:
+        case Hdr::kWwwAuthenticate:
+        case Hdr::kProxyAuthenticate: {
+            if (sip_auth_scheme(v).empty()) out.anomalies |= kSipBadHeaderValue;
+            const bool credentials = id == Hdr::kAuthorization || id == Hdr::kProxyAuthorization;
+            bool& first = credentials ? seen.credentials : seen.challenge;
+            if (!first) {
+                (credentials ? out.proxy_credentials : out.proxy_challenge) =
+                    id == Hdr::kProxyAuthorization || id == Hdr::kProxyAuthenticate;
+            }
+            first_only(first, credentials ? out.credentials : out.challenge, v);
+            break;
+        }
+        case Hdr::kExpires: {
+            if (seen.expires) break;
+            seen.expires = true;
+            uint32_t seconds = 0;
+            if (parse_decimal(v, UINT32_MAX, &seconds)) out.expires = seconds;
+            else out.anomalies |= kSipBadHeaderValue;
+            break;
+        }
     }
 }
 
@@ -718,6 +747,30 @@ bool SipParams::has(std::string_view name) const {
     bool present = false;
     get(name, &present);
     return present;
+}
+
+std::string_view sip_auth_scheme(std::string_view value) {
+    value = trim(value);
+    size_t i = 0;
+    while (i < value.size() && is_token_char(value[i])) ++i;
+    // The scheme ends the value or is followed by white space before its parameters.
+    if (i == 0 || (i < value.size() && !is_lws(value[i]))) return {};
+    return value.substr(0, i);
+}
+
+std::string_view sip_auth_param(std::string_view value, std::string_view name) {
+    value = trim(value);
+    const std::string_view scheme = sip_auth_scheme(value);
+    if (scheme.empty()) return {};
+    const std::string_view params = value.substr(scheme.size());
+    size_t pos = 0;
+    std::string_view item;
+    while (next_value(params, pos, item)) {
+        const size_t eq = item.find('=');
+        if (eq == npos) continue;
+        if (iequal(trim(item.substr(0, eq)), name)) return unquote(trim(item.substr(eq + 1)));
+    }
+    return {};
 }
 
 bool parse_sip_uri(std::string_view uri, SipUriParts& out) {

@@ -37,7 +37,8 @@ enum SipAnomaly : uint32_t {
     kSipBareLf = 1u << 8,              // lines ended by LF alone
     kSipBodyLengthMismatch = 1u << 9,  // datagram body length != Content-Length
     kSipBadHeaderLine = 1u << 10,      // a line not "name: value", or with a raw control character (skipped)
-    kSipBadHeaderValue = 1u << 11,     // a From/To/Contact/Route/Via/Warning value that does not split (raw kept)
+    kSipBadHeaderValue = 1u << 11,     // a From/To/Contact/Route/Via/Warning/auth value that does not split, an Expires
+                                       // that is not a number (raw kept)
     kSipNoBlankLine = 1u << 12,        // the bytes ended after a header line without the blank line (taken whole)
 };
 
@@ -83,6 +84,15 @@ struct SipParams {
     std::string_view get(std::string_view name, bool* present = nullptr) const;
     bool has(std::string_view name) const;
 };
+
+// Authorization / WWW-Authenticate style value: `Digest realm="BroadWorks",
+// nonce="...", algorithm=MD5` (RFC 2617 §1.2: a scheme token, then
+// comma-separated name=value pairs, each value a token or a quoted string).
+// The scheme; empty when the value does not start with one.
+std::string_view sip_auth_scheme(std::string_view value);
+// The value of auth-param `name` (case-insensitive), quotes taken off
+// (escapes kept as sent); empty when absent or when the value has no scheme.
+std::string_view sip_auth_param(std::string_view value, std::string_view name);
 
 // From / To / Contact / Route style value: [display] <uri>;params, or a bare uri;params.
 struct SipNameAddr {
@@ -150,6 +160,15 @@ struct SipMessage {
     std::string_view warning_agent;   // e.g. "192.168.1.5:5061"
     std::string_view warning_text;    // without quotes, e.g. "Policy Response"
     std::string_view user_agent, server, session_id, p_asserted_identity;
+    // Authentication (RFC 3261 §22, RFC 2617): the first Authorization or
+    // Proxy-Authorization value (the request carries credentials) and the
+    // first WWW-Authenticate or Proxy-Authenticate value (the response is a
+    // challenge), raw; sip_auth_param reads their parameters.
+    std::string_view credentials;
+    bool proxy_credentials = false;   // credentials came in Proxy-Authorization
+    std::string_view challenge;
+    bool proxy_challenge = false;     // the challenge came in Proxy-Authenticate
+    int64_t expires = -1;             // Expires (delta-seconds, RFC 3261 §20.19); -1: absent or not a number
 
     std::string_view body;            // Content-Length bytes after the blank line (what is present)
     uint32_t header_bytes = 0;        // start line through the blank line

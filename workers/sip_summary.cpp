@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "workers/sdp_parser.h"
+#include "workers/sip_text.h"
 
 namespace cs {
 
@@ -40,6 +41,12 @@ void join(SipText<N>& out, const SipNameAddr* values, uint8_t count) {
         std::memcpy(out.s + out.len, v.data(), v.size());
         out.len = uint16_t(out.len + v.size());
     }
+}
+
+// A Contact's ;expires wins over the Expires header (RFC 3261 §10.2.1.1); -1 absent.
+int64_t contact_expires(const SipNameAddr& contact) {
+    uint32_t seconds = 0;
+    return sip_text::parse_decimal(contact.params.get("expires"), UINT32_MAX, &seconds) ? int64_t(seconds) : -1;
 }
 
 }  // namespace
@@ -109,6 +116,14 @@ void summarise_sip_message(const SipMessage& m, const IpAddr& receiver, SipFact&
     out.user_agent.set(m.user_agent);
     out.server.set(m.server);
     out.session_id.set(m.session_id);
+    out.credentials = !m.credentials.empty();
+    out.challenge = !m.challenge.empty();
+    const std::string_view auth = out.credentials ? m.credentials : m.challenge;
+    out.auth_proxy = out.credentials ? m.proxy_credentials : m.proxy_challenge;
+    out.auth_realm.set(sip_auth_param(auth, "realm"));
+    if (out.credentials) out.auth_user.set(sip_auth_param(auth, "username"));
+    out.expires = contact_expires(m.contact);
+    if (out.expires < 0) out.expires = m.expires;
     out.content_length = m.content_length;
     out.header_bytes = m.header_bytes;
     out.msg_bytes = m.header_bytes + m.content_length;

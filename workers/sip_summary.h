@@ -1,6 +1,7 @@
 // sip_summary: a parsed SIP message (views into packet or stream bytes) turned
 // into the bounded copy a SipFact carries: start line, the headers the call
-// diagnosis reads, the SDP audio/video summary, and the structural facts
+// diagnosis reads, authentication and expiry (for registrations), the SDP
+// audio/video summary, and the structural facts
 // (preloaded Route, call-type=squared, the forwarding hop's egress zone).
 // Pure: no flow, no signatures (the tracker adds endpoints, frames and tags).
 #pragma once

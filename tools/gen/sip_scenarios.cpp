@@ -1210,6 +1210,88 @@ std::string cucm_bye_in(Keys& k, const InboundCall& c, bool answered) {
                 cat("Session-ID: ", k.hex("cucm-in-session", 32), ";remote=", k.hex("expe-in-session", 32))});
 }
 
+// --- Seed 004: a Webex Calling MPP phone registers with BroadWorks (L408-475).
+
+// Lines joined by CRLF (an empty one is left out), then the blank line:
+// the seed's messages keep their own header order and spacing.
+std::string verbatim(std::initializer_list<std::string_view> lines) {
+    std::string m;
+    for (std::string_view l : lines)
+        if (!l.empty()) m.append(l).append("\r\n");
+    return m.append("\r\n");
+}
+
+// `n` hex digits the seed picks (the digest response, the cnonce).
+std::string seed_hex(Rng& id, size_t n) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s += kDigits[id.below(16)];
+    return s;
+}
+
+}  // namespace
+
+WxcRegistration wxc_registration(Rng& id, std::string_view phone_ip, uint16_t phone_port, std::string_view transport,
+                                 std::string_view final_status) {
+    constexpr std::string_view kUa =
+        "User-Agent: Cisco-CP-8865-3PCC/12.0.2_2c01b5e753d5_47cfff26a-4713-41a1-8d75-28d7b638ffe8_2c01b5e7-53d5";
+    constexpr std::string_view kFrom = "From: <sip:w3nca1a025@XXXXX.example.com>;tag=fcd8304d2abdd95co0";
+    constexpr std::string_view kTo = "To: <sip:w3nca1a025@XXXXX.example.com>";
+    constexpr std::string_view kAllow = "Allow: ACK, BYE, CANCEL, INFO, INVITE, NOTIFY, OPTIONS, REFER, UPDATE";
+    std::string lower_transport(transport);
+    for (char& c : lower_transport) c = char(std::tolower(static_cast<unsigned char>(c)));
+    const std::string phone = cat(phone_ip, ":", std::to_string(phone_port));
+    const std::string call_id = cat("98126dba-9df06bd9@", phone_ip);
+    const std::string contact = cat("<sip:w3nca1a025@", phone, ";transport=", lower_transport, ">");
+    auto via = [&](std::string_view branch) { return cat("Via: SIP/2.0/", transport, " ", phone, ";branch=", branch); };
+    // The registrar's Via: its received= as the seed masks it.
+    auto via_back = [&](std::string_view branch) {
+        return cat("Via:SIP/2.0/", transport, " ", phone, ";received=187.190.XXX.XXX;branch=", branch);
+    };
+    const std::string cnonce = seed_hex(id, 8);
+    const std::string response = seed_hex(id, 32);
+    const std::string auth = cat("Authorization: Digest username=\"+1XXXXXXXXXX\", realm=\"BroadWorks\", "
+                                 "nonce=\"BroadWorksX1m5h6zucT8ymkkBW\", uri=\"sip:XXXXX.example.com\", response=\"",
+                                 response, "\", algorithm=MD5, cnonce=\"", cnonce, "\", qop=auth, nc=00000001");
+    auto request = [&](std::string_view branch, std::string_view cseq, std::string_view authorization,
+                       std::string_view session) {
+        return verbatim({"REGISTER sip:XXXXX.example.com SIP/2.0", via(branch), kFrom, kTo, cat("Call-ID: ", call_id),
+                         cseq, "Max-Forwards: 70", authorization, cat("Contact: ", contact, ";expires=3600"), kUa,
+                         "Peripheral-Data: none", session, "Content-Length: 0", kAllow,
+                         "Allow-Events: hold,talk,conference", "Supported: replaces, sec-agree, record-aware",
+                         "Accept-Language: en"});
+    };
+    const bool ok = final_status.starts_with("2");
+    WxcRegistration m;
+    m.register1 = request("z9hG4bK-c77bd320", "CSeq: 6367 REGISTER", "",
+                          "Session-ID: 300e21a200105000a0002c01b5e753d5;remote=00000000000000000000000000000000");
+    m.unauthorized =
+        verbatim({"SIP/2.0 401 Unauthorized", via_back("z9hG4bK-c77bd320"),
+                  "From:<sip:w3nca1a025@XXXXX.example.com>;tag=fcd8304d2abdd95co0",
+                  "To:<sip:w3nca1a025@XXXXX.example.com>;tag=799618563-1693867868150", cat("Call-ID:", call_id),
+                  "CSeq:6367 REGISTER",
+                  "Session-ID:d1b7e5b700804ca4a817949623258793;remote=300e21a200105000a0002c01b5e753d5",
+                  "WWW-Authenticate:DIGEST realm=\"BroadWorks\",qop=\"auth\",nonce=\"BroadWorksX1m5h6zucT8ymkkBW\","
+                  "algorithm=MD5",
+                  cat("Contact:", contact, ";expires=120"), "Content-Length:0"});
+    m.register2 = request("z9hG4bK-be588fb", "CSeq: 6368 REGISTER", auth,
+                          "Session-ID: 300e21a200105000a0002c01b5e753d5;remote=d1b7e5b700804ca4a817949623258793");
+    // The final as BroadWorks writes its answers; only a 200 carries the
+    // binding and the event packages.
+    m.final_response = verbatim(
+        {cat("SIP/2.0 ", final_status), via_back("z9hG4bK-be588fb"),
+         "From:<sip:w3nca1a025@XXXXX.example.com>;tag=fcd8304d2abdd95co0",
+         "To:<sip:w3nca1a025@XXXXX.example.com>;tag=258864438-1693867868205", cat("Call-ID:", call_id),
+         "CSeq:6368 REGISTER", "Session-ID:d1b7e5b700804ca4a817949623258793;remote=300e21a200105000a0002c01b5e753d5",
+         ok ? "Allow-Events:call-info,line-seize,dialog,message-summary,as-feature-event,x-broadworks-hoteling,"
+              "x-broadworks-call-center-status"
+            : "",
+         ok ? cat("Contact:", contact, ";q=0.5;expires=120") : "", "Content-Length:0"});
+    return m;
+}
+
+namespace {
+
 // ---------------------------------------------------------------------------
 // The calls: each writes its messages on its hop(s) at the guide's times
 // (relative to the INVITE at t) and returns the time of its last packet.
@@ -1540,6 +1622,34 @@ void sip_cleartext_on_tls_port(Timeline& tl, uint64_t t) {
     call_inbound(k, hop, nullptr, t, 14 * kSec);
 }
 
+// Seed 004's phone registering in a lab where SIP is visible: the same
+// REGISTER / 401 / REGISTER with credentials / final, in clear on TCP 5060
+// from the phone's SIP port, on a connection opened just before, at the
+// seed's gaps (the 401 5.3 ms after the REGISTER reached the registrar, the
+// credentials 10.5 ms after the 401, the final 6.6 ms after them). The
+// connection stays up (SIP keeps it). Hosts as the DNS scenarios' phone and
+// SBC (seed 004 §3.6): a Linux phone, WS=4; the SBC 15.8 ms from the tap.
+constexpr StackProfile kMppPhoneStack{64, 1460, 14600, 14480, 2, true, 14600, 1 << 20};
+constexpr StackProfile kWxcSbcStack{64, 1400, 29200, 28960, 7, true, 30032, 1 << 20};
+HostSpec wxc_phone() { return {v4(192, 168, 100, 6), &kMppPhoneStack, 0, 32 * kUs, true, kGigabit}; }
+HostSpec wxc_registrar() { return {v4(139, 177, 64, 13), &kWxcSbcStack, 14, 15757 * kUs, false, kGigabit}; }
+
+void wxc_register_clear(Timeline& tl, uint64_t t, std::string_view final_status) {
+    const WxcRegistration m = wxc_registration(tl.id(), "192.168.100.6", 5060, "TCP", final_status);
+    Host& phone = tl.host(wxc_phone());
+    Host& registrar = tl.host(wxc_registrar());
+    SipHop hop = SipHop::tcp(tl, phone, 5060, registrar, 5060, connect_before(phone, registrar, t));
+    t = hop.send(kClient, t, m.register1);
+    t = hop.send(kServer, hop.answer(kServer, t, 5287 * kUs), m.unauthorized);
+    t = hop.send(kClient, hop.answer(kClient, t, 10451 * kUs), m.register2);
+    hop.send(kServer, hop.answer(kServer, t, 6561 * kUs), m.final_response);
+}
+// The credentials are refused: 403 Forbidden.
+void wxc_register_rejected(Timeline& tl, uint64_t t) { wxc_register_clear(tl, t, "403 Forbidden"); }
+void wxc_register_healthy_clear(Timeline& tl, uint64_t t) { wxc_register_clear(tl, t, "200 OK"); }
+// The seed's REGISTER left the phone at 22:51:08.127871.
+constexpr uint64_t kWxcRegister = utc(2023, 9, 4, 22, 51, 8, 127'871);
+
 // Every call above, each with fresh identifiers (distinct Call-IDs), on its
 // own TCP connection (closed 2 s after the call; BI-2's trunk is reset) or
 // the UDP trunk, a call every 20-80 ms, cut at --packets frames. For
@@ -1694,6 +1804,14 @@ const Scenario kSipScenarios[] = {
      run<sip_cleartext_on_tls_port, utc(2017, 9, 21, 16, 40, 12, 208'000)>},
     {"sip-mixed", "--packets frames of all SIP calls above with distinct Call-IDs, TCP/UDP, IPv4/IPv6, fragments", true,
      run<sip_mixed, utc(2017, 9, 22, 15, 0, 0, 0)>},
+    {"wxc-register-rejected",
+     "seed 004: Webex Calling phone (lab: REGISTER in clear on TCP 5060, SIP visible) REGISTER, 401, REGISTER with "
+     "Authorization, 403 Forbidden",
+     false, run<wxc_register_rejected, kWxcRegister>},
+    {"wxc-register-healthy-clear",
+     "seed 004: Webex Calling phone (lab: REGISTER in clear on TCP 5060, SIP visible) REGISTER, 401, REGISTER with "
+     "Authorization, 200 OK",
+     false, run<wxc_register_healthy_clear, kWxcRegister>},
 };
 
 }  // namespace
