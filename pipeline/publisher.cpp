@@ -66,6 +66,11 @@ public:
         if (e.verdict.code != FailureCode::kCallOk) add_story(r, story_of(ledger_, e), ctx_);
         send(r, catalog_entry(e.verdict.code).name);
     }
+    void sip_registration(const SipRegistrationEvent& e) override {
+        const std::shared_ptr<const SipShared> sip = rules_.sip();
+        send(with_story(render_sip_registration(e, ctx_, sip ? sip->rules.get() : nullptr), story_of(ledger_, e)),
+             catalog_entry(e.code).name);
+    }
 
     void send_raw(std::string_view topic, std::string_view json) {
         for (auto& s : sinks_) {
@@ -103,6 +108,8 @@ SipCallSettings sip_call_settings(const Config& cfg) {
     s.max_message_bytes = cfg.sip.max_message_bytes;
     s.call_idle_ns = uint64_t(cfg.sip.call_idle_s * 1e9);
     s.max_calls = cfg.sip.max_calls;
+    s.registrations.timer_f_ns = s.timer_b_ns;  // Timer F is 64*T1, as Timer B
+    s.registrations.max_registrations = cfg.sip.max_calls;
     s.ok_events = cfg.emit_ok_events;
     return s;
 }

@@ -122,6 +122,9 @@ std::string render_stats_json(const RunStats& s, uint64_t ts_ns, bool final) {
     num("non_call_messages", s.calls.non_call_messages); num("calls_dropped", s.calls.calls_dropped);
     num("pending_dropped", s.calls.facts_dropped); num("late_facts", s.calls.late_facts);
     num("ok_suppressed", s.calls.ok_suppressed);
+    num("registrations", s.calls.registrations.attempts); num("registered", s.calls.registrations.registered);
+    num("registration_events", s.calls.registrations.rejected + s.calls.registrations.no_response);
+    num("registrations_dropped", s.calls.registrations.dropped);
     num("rules_reloads", s.publisher.reloads); num("rules_reload_failures", s.publisher.reload_failures);
     num("rules_generation", s.rules_generation_min);
     w.EndObject();

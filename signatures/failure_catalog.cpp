@@ -449,15 +449,21 @@ constexpr CatalogEntry kEntries[] = {
      "WXC_REGISTRATION_FAILED",
      3,
      "error",
-     "Webex Calling MPP phone provisioning and registration (seed 004): registration over TLS to port 8934",
+     "Webex Calling MPP phone provisioning and registration (seed 004): registration over TLS to port 8934 "
+     "(REGISTER, 401 Digest challenge, REGISTER with credentials, 200 OK)",
      "",
      {"the phone does not trust the SBC's certificate (its CA bundle or firmware is too old for the current Webex "
      "chain), or its clock is wrong so the certificate looks expired or not yet valid",
-     "a firewall or TLS-inspecting proxy between the phone and the Webex Calling SBC interferes with port 8934",
-     "the SBC refused the phone (the alert's sender and description tell which side gave up)"},
+     "a firewall or TLS-inspecting proxy between the phone and the Webex Calling SBC interferes with port 8934, or "
+     "drops the phone's REGISTER or the answer to it",
+     "the SBC refused the phone: in the TLS handshake (the alert's sender and description tell which side gave up), "
+     "or its REGISTER after the Digest challenge (the line's SIP user ID or password on the phone no longer match "
+     "Control Hub, or the device or line was removed)"},
      {},
      "Check the phone's time (NTP) and firmware, allow TCP 8934 from the phones to the Webex Calling SBC ranges "
-     "without TLS inspection, and read the phone's PRT log for the TLS error.",
+     "without TLS inspection, and read the phone's PRT log for the TLS error; for a REGISTER refused after its "
+     "credentials, check the device and line in Control Hub and resync the phone so it takes the current SIP "
+     "credentials.",
      ""},
 };
 static_assert(sizeof(kEntries) / sizeof(kEntries[0]) == size_t(FailureCode::kCount));

@@ -135,6 +135,11 @@ TEST(Sip, RegistrationRejectedAfterCredentialsNamesTheLadderAndTheDecidingFrame)
     EXPECT_NE(ladder.find("#10 L0 <- 403 Forbidden"), std::string::npos) << ladder;
     const std::string evidence = evidence_text(d);
     EXPECT_NE(evidence.find("frame 10 (outside): 403 Forbidden from 139.177.64.13:5060"), std::string::npos) << evidence;
+    // The attempt's steps: the connection, the first REGISTER, the refusal.
+    std::vector<std::string> steps;
+    for (const auto& st : d["callsentry"]["attempt"]["steps"].GetArray())
+        steps.push_back(std::string(st["step"].GetString()) + "@" + std::to_string(st["frame"].GetUint()));
+    EXPECT_EQ(steps, (std::vector<std::string>{"tcp_connect@1", "sip_register@4", "sip@10"}));
     // Two workers: the same event.
     Events two = run_on({"--pcap", pcap}, "register-rejected-2", 2);
     EXPECT_EQ(two.failures, ev.failures);

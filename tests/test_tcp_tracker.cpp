@@ -55,8 +55,9 @@ struct Wire {
 struct VectorSink : FactSink {
     std::vector<ConnFact> facts;    // verdicts
     std::vector<ConnFact> started;  // connections' first packets
+    std::vector<ConnFact> ended;    // connections' views at their end
     bool push(const ConnFact& f) override {
-        (f.kind == ConnFact::kStarted ? started : facts).push_back(f);
+        (f.kind == ConnFact::kStarted ? started : f.kind == ConnFact::kSeen ? ended : facts).push_back(f);
         return true;
     }
     bool push_incident(TlsIncident* i) override {
@@ -212,6 +213,9 @@ TEST_F(FlowEngineTest, EndOfCaptureDecidesRetransmittedSynsButNotALoneOne) {
     EXPECT_EQ(sink.facts[0].direction, Direction::kInbound);
     EXPECT_EQ(sink.facts[0].decided_ns, t0 + kSec);
     EXPECT_EQ(e.counters().syn_pending_at_end, 1u);
+    // Both connections were still held when the capture ended: neither ended.
+    ASSERT_EQ(sink.ended.size(), 2u);
+    for (const ConnFact& v : sink.ended) EXPECT_TRUE(v.at_capture_end);
 }
 
 TEST_F(FlowEngineTest, RejectionIsImmediateAndHealthyConnectionsSayNothing) {
@@ -240,6 +244,19 @@ TEST_F(FlowEngineTest, RejectionIsImmediateAndHealthyConnectionsSayNothing) {
     EXPECT_EQ(sink.started[1].server_port, 5062);
     EXPECT_EQ(sink.started[1].start_ns, t0 + kSec);
     EXPECT_EQ(sink.started[1].direction, Direction::kInbound);
+    // And each one's end, when its worker forgot it on packet time (the
+    // closed-connection linger after the last packet), for the publisher's
+    // ledger of live connections.
+    ASSERT_EQ(sink.ended.size(), 2u);
+    for (const ConnFact& v : sink.ended) {
+        EXPECT_FALSE(v.at_capture_end);
+        EXPECT_EQ(v.decided_ns, v.last_ns + uint64_t(cfg.timeouts.tcp_closed_s * 1e9));
+    }
+    EXPECT_EQ(sink.ended[0].client_port, 34351);
+    EXPECT_TRUE(sink.ended[0].rst_seen);
+    EXPECT_EQ(sink.ended[1].client_port, 40000);
+    EXPECT_EQ(sink.ended[1].last_ns, t0 + 2 * kSec + 1000);
+    EXPECT_NE(sink.ended[1].server_last_ns, 0u);  // the server answered
 }
 
 TEST_F(FlowEngineTest, AFullTableCountsInsteadOfGrowing) {

@@ -64,21 +64,42 @@ AttemptStory story_of(const AttemptLedger& ledger, const TlsIncident& i) {
     return s;
 }
 
+namespace {
+
+// A SIP leg's story: the lookups and the connection it rode on (TCP), then its
+// first request (`step`: "sip_invite", "sip_register") and the failure.
+AttemptStory sip_story(const AttemptLedger& ledger, const SipLeg& leg, const SipFact* request, const char* step,
+                       SipAt failed_at, uint64_t decided_ns, FailureCode code, std::string_view detail) {
+    AttemptStory s = ledger.story(leg.client_ip, leg.server_ip, leg.server_port, leg.first_ns, decided_ns,
+                                  leg.transport == 6 ? leg.client_port : 0);
+    if (request) {
+        s.steps.push_back({request->ts_ns, leg.vantage, request->first_frame ? request->first_frame : request->frame,
+                           step,
+                           fmt::format("{} {} from {}:{} to {}:{}", request->method_text.view(),
+                                       request->request_uri.view(), leg.client_ip.to_string(), leg.client_port,
+                                       leg.server_ip.to_string(), leg.server_port)});
+    }
+    const SipAt at = failed_at.seen ? failed_at : SipAt{decided_ns, 0, -1, true};
+    close_with(s, {at.ns, leg.vantage, at.frame, "sip", failed_detail(code, detail)});
+    return s;
+}
+
+}  // namespace
+
 AttemptStory story_of(const AttemptLedger& ledger, const SipCallEvent& e) {
     const SipCallRecord& c = e.call;
     const SipLeg* leg = c.leg(e.verdict.leg >= 0 ? e.verdict.leg : c.first_invite_leg);
     if (!leg) return {};
-    AttemptStory s = ledger.story(leg->client_ip, leg->server_ip, leg->server_port, leg->first_ns, e.decided_ns,
-                                  leg->transport == 6 ? leg->client_port : 0);
-    if (leg->invite) {
-        const SipFact& inv = *leg->invite;
-        s.steps.push_back({inv.ts_ns, leg->vantage, inv.first_frame ? inv.first_frame : inv.frame, "sip_invite",
-                           fmt::format("INVITE {} from {}:{} to {}:{}", inv.request_uri.view(), leg->client_ip.to_string(),
-                                       leg->client_port, leg->server_ip.to_string(), leg->server_port)});
-    }
-    const SipAt at = c.failure_at.seen ? c.failure_at : SipAt{e.decided_ns, 0, e.verdict.leg, true};
-    close_with(s, {at.ns, leg->vantage, at.frame, "sip", failed_detail(e.verdict.code, e.verdict.detail)});
-    return s;
+    return sip_story(ledger, *leg, leg->invite ? &*leg->invite : nullptr, "sip_invite", c.failure_at, e.decided_ns,
+                     e.verdict.code, e.verdict.detail);
+}
+
+AttemptStory story_of(const AttemptLedger& ledger, const SipRegistrationEvent& e) {
+    const SipRegistrationRecord& r = e.reg;
+    const SipLeg* leg = r.leg(e.leg >= 0 ? e.leg : 0);
+    if (!leg) return {};
+    return sip_story(ledger, *leg, r.first ? &*r.first : nullptr, "sip_register", r.response_at, e.decided_ns, e.code,
+                     e.detail);
 }
 
 AttemptStory story_of(const NotAttempted& n) {

@@ -19,6 +19,7 @@ namespace cs {
 AttemptStory story_of(const AttemptLedger& ledger, const FailedAttempt& a);
 AttemptStory story_of(const AttemptLedger& ledger, const TlsIncident& i);
 AttemptStory story_of(const AttemptLedger& ledger, const SipCallEvent& e);
+AttemptStory story_of(const AttemptLedger& ledger, const SipRegistrationEvent& e);
 AttemptStory story_of(const NotAttempted& n);
 
 // Adds the story to a rendered event (unchanged if it has no steps or does not parse).

@@ -57,8 +57,13 @@ void check_name_addr(const cs::SipNameAddr& a) {
 void check_message(const cs::SipMessage& m, size_t size) {
     for (std::string_view v : {m.method_text, m.request_uri, m.reason_phrase, m.call_id, m.cseq_method_text,
                                m.content_type, m.reason, m.warning, m.warning_agent, m.warning_text, m.user_agent,
-                               m.server, m.session_id, m.p_asserted_identity, m.body})
+                               m.server, m.session_id, m.p_asserted_identity, m.credentials, m.challenge, m.body})
         inside(v);
+    for (std::string_view auth : {m.credentials, m.challenge}) {
+        inside(cs::sip_auth_scheme(auth));
+        for (std::string_view name : {"realm", "username", "nonce", ""}) inside(cs::sip_auth_param(auth, name));
+    }
+    if (m.expires < -1 || m.expires > int64_t(UINT32_MAX)) std::abort();
     check_uri(m.request_uri);
     check_name_addr(m.from);
     check_name_addr(m.to);

@@ -15,13 +15,13 @@
 // the scenarios, the registry.
 #include "tools/gen/dns_scenarios.h"
 
-#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tools/gen/dns_writer.h"
+#include "tools/gen/sip_scenarios.h"
 #include "tools/gen/tls_handshake.h"
 #include "tools/gen/tls_pki.h"
 
@@ -158,93 +158,6 @@ std::vector<uint8_t> registration_srv_answer(Timeline& tl, uint16_t id) {
 
 std::vector<uint8_t> text(const std::string& s) { return {s.begin(), s.end()}; }
 
-std::string lines(std::initializer_list<std::string_view> ls) {
-    std::string m;
-    for (std::string_view l : ls) (m += l) += "\r\n";
-    return m + "\r\n";
-}
-
-// Hex digits the seed picks (digest response, cnonce).
-std::string hex(Timeline& tl, size_t n) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string s;
-    for (size_t i = 0; i < n; ++i) s += kDigits[tl.id().below(16)];
-    return s;
-}
-
-// The seed's messages (L408-475), its lines kept (masks included), with the
-// scenario's phone (192.168.100.4:5074, the §3.6 capture's) where the log had
-// 192.168.100.6:5072, and the lines the log cuts completed: the REGISTER's
-// request line, the rest of the Authorization, the Allow-Events of the 200.
-struct RegistrationMessages {
-    std::string register1, unauthorized, register2, ok;
-};
-
-RegistrationMessages registration_messages(Timeline& tl) {
-    constexpr std::string_view kUa =
-        "User-Agent: Cisco-CP-8865-3PCC/12.0.2_2c01b5e753d5_47cfff26a-4713-41a1-8d75-28d7b638ffe8_2c01b5e7-53d5";
-    const std::string auth = "Authorization: Digest username=\"+1XXXXXXXXXX\", realm=\"BroadWorks\", "
-                             "nonce=\"BroadWorksX1m5h6zucT8ymkkBW\", uri=\"sip:XXXXX.example.com\", response=\"" +
-                             hex(tl, 32) + "\", algorithm=MD5, cnonce=\"" + hex(tl, 8) + "\", qop=auth, nc=00000001";
-    RegistrationMessages m;
-    m.register1 = lines({"REGISTER sip:XXXXX.example.com SIP/2.0",
-                         "Via: SIP/2.0/TLS 192.168.100.4:5074;branch=z9hG4bK-c77bd320",
-                         "From: <sip:w3nca1a025@XXXXX.example.com>;tag=fcd8304d2abdd95co0",
-                         "To: <sip:w3nca1a025@XXXXX.example.com>",
-                         "Call-ID: 98126dba-9df06bd9@192.168.100.4",
-                         "CSeq: 6367 REGISTER",
-                         "Max-Forwards: 70",
-                         "Contact: <sip:w3nca1a025@192.168.100.4:5074;transport=tls>;expires=3600",
-                         kUa,
-                         "Peripheral-Data: none",
-                         "Session-ID: 300e21a200105000a0002c01b5e753d5;remote=00000000000000000000000000000000",
-                         "Content-Length: 0",
-                         "Allow: ACK, BYE, CANCEL, INFO, INVITE, NOTIFY, OPTIONS, REFER, UPDATE",
-                         "Allow-Events: hold,talk,conference",
-                         "Supported: replaces, sec-agree, record-aware",
-                         "Accept-Language: en"});
-    m.unauthorized = lines({"SIP/2.0 401 Unauthorized",
-                            "Via:SIP/2.0/TLS 192.168.100.4:5074;received=187.190.XXX.XXX;branch=z9hG4bK-c77bd320",
-                            "From:<sip:w3nca1a025@XXXXX.example.com>;tag=fcd8304d2abdd95co0",
-                            "To:<sip:w3nca1a025@XXXXX.example.com>;tag=799618563-1693867868150",
-                            "Call-ID:98126dba-9df06bd9@192.168.100.4",
-                            "CSeq:6367 REGISTER",
-                            "Session-ID:d1b7e5b700804ca4a817949623258793;remote=300e21a200105000a0002c01b5e753d5",
-                            "WWW-Authenticate:DIGEST realm=\"BroadWorks\",qop=\"auth\","
-                            "nonce=\"BroadWorksX1m5h6zucT8ymkkBW\",algorithm=MD5",
-                            "Contact:<sip:w3nca1a025@192.168.100.4:5074;transport=tls>;expires=120",
-                            "Content-Length:0"});
-    m.register2 = lines({"REGISTER sip:XXXXX.example.com SIP/2.0",
-                         "Via: SIP/2.0/TLS 192.168.100.4:5074;branch=z9hG4bK-be588fb",
-                         "From: <sip:w3nca1a025@XXXXX.example.com>;tag=fcd8304d2abdd95co0",
-                         "To: <sip:w3nca1a025@XXXXX.example.com>",
-                         "Call-ID: 98126dba-9df06bd9@192.168.100.4",
-                         "CSeq: 6368 REGISTER",
-                         "Max-Forwards: 70",
-                         auth,
-                         "Contact: <sip:w3nca1a025@192.168.100.4:5074;transport=tls>;expires=3600",
-                         kUa,
-                         "Peripheral-Data: none",
-                         "Session-ID: 300e21a200105000a0002c01b5e753d5;remote=d1b7e5b700804ca4a817949623258793",
-                         "Content-Length: 0",
-                         "Allow: ACK, BYE, CANCEL, INFO, INVITE, NOTIFY, OPTIONS, REFER, UPDATE",
-                         "Allow-Events: hold,talk,conference",
-                         "Supported: replaces, sec-agree, record-aware",
-                         "Accept-Language: en"});
-    m.ok = lines({"SIP/2.0 200 OK",
-                  "Via:SIP/2.0/TLS 192.168.100.4:5074;received=187.190.XXX.XXX;branch=z9hG4bK-be588fb",
-                  "From:<sip:w3nca1a025@XXXXX.example.com>;tag=fcd8304d2abdd95co0",
-                  "To:<sip:w3nca1a025@XXXXX.example.com>;tag=258864438-1693867868205",
-                  "Call-ID:98126dba-9df06bd9@192.168.100.4",
-                  "CSeq:6368 REGISTER",
-                  "Session-ID:d1b7e5b700804ca4a817949623258793;remote=300e21a200105000a0002c01b5e753d5",
-                  "Allow-Events:call-info,line-seize,dialog,message-summary,as-feature-event,"
-                  "x-broadworks-hoteling,x-broadworks-call-center-status",
-                  "Contact:<sip:w3nca1a025@192.168.100.4:5074;transport=tls>;q=0.5;expires=120",
-                  "Content-Length:0"});
-    return m;
-}
-
 // The phone is the TLS client: no certificate of its own, the SBC's chain
 // checked against QuoVadis; X25519 (its ClientKeyExchange is 42 bytes, §3.6)
 // and AES-GCM (Finished 45 bytes). The SBC sends its chain and asks for none.
@@ -284,11 +197,11 @@ void registration_tls(Timeline& tl, uint64_t t_syn) {
     t = c.send(kClient, c.answer_time(kClient, t, 17415 * kUs), f[2].bytes);
     t = c.send(kServer, c.answer_time(kServer, t, 40 * kUs), f[3].bytes);
 
-    const RegistrationMessages m = registration_messages(tl);
+    const WxcRegistration m = wxc_registration(tl.id(), "192.168.100.4", 5074, "TLS", "200 OK");
     t = c.send(kClient, c.answer_time(kClient, t, 22217 * kUs), s.write(tls::Peer::kClient, text(m.register1)));
     t = c.send(kServer, c.answer_time(kServer, t, 5287 * kUs), s.write(tls::Peer::kServer, text(m.unauthorized)));
     t = c.send(kClient, c.answer_time(kClient, t, 10451 * kUs), s.write(tls::Peer::kClient, text(m.register2)));
-    c.send(kServer, c.answer_time(kServer, t, 6561 * kUs), s.write(tls::Peer::kServer, text(m.ok)));
+    c.send(kServer, c.answer_time(kServer, t, 6561 * kUs), s.write(tls::Peer::kServer, text(m.final_response)));
 }
 
 // The same connection when the phone refuses the SBC's chain (a CA bundle too
