@@ -37,7 +37,7 @@ public:
     AttemptLedger& ledger() { return ledger_; }
     void watch_connects(ConnectWatch* w) { watch_ = w; }
 
-    void attempt(const FailedAttempt& a) override { join_.tcp(a, with_story(render_attempt(a, ctx_), story_of(ledger_, a))); }
+    void attempt(const FailedAttempt& a) override { join_.tcp(a, render_attempt(a, ctx_), story_of(ledger_, a)); }
     void folded(const FoldSummary& s) override { send(render_fold(s, ctx_), catalog_entry(s.key.code).name); }
     void tls_incident(const TlsIncident& i) override {
         RenderedEvent e = render_tls_incident(i, ctx_);

@@ -66,8 +66,9 @@ TEST(Dns, TheWrongDomainLookupAndTheConnectsTo5061AreOneAttempt) {
     EXPECT_LT(syn, retry);
     EXPECT_EQ(d["callsentry"]["attempt"]["connections"].Size(), 2u);
     EXPECT_NE(std::string(d["callsentry"]["remediation"].GetString()).find("Modify DNS request On"), std::string::npos);
-    // The same story as steps with their timing: the answer, both connects, the failure.
-    EXPECT_EQ(steps_of(d), (std::vector<std::string>{"dns_answer@4", "tcp_connect@5", "tcp_connect@9", "tcp@12"}));
+    // The same story as steps with their timing: NAPTR, SRV query and answer, both connects, the failure.
+    EXPECT_EQ(steps_of(d), (std::vector<std::string>{"dns_query@1", "dns_query@3", "dns_answer@4", "tcp_connect@5",
+                                                     "tcp_connect@9", "tcp@12"}));
     EXPECT_STREQ(d["callsentry"]["attempt"]["service"].GetString(), "_sips._tcp.dmzlab.call.ciscospark.com");
     // Two workers: the lookup and the connects are on different flows; the same single event.
     const std::string out = temp_dir() + "/dns-wrong-2.jsonl";

@@ -35,8 +35,16 @@ DnsEvent wrong_domain(const char* querier = "64.102.241.236") {
     r.address_count = 1;
     r.address[0].ip = ip("146.20.193.64");
     r.address[0].srv = 0;
+    q.frame = 3;
+    r.frame = 4;
     e.lookup.query = q;
     e.lookup.response = r;
+    e.naptr.seen = true;
+    e.naptr.qname = "dmzlab.call.ciscospark.com";
+    e.naptr.ns = t0 - 153'000'000;
+    e.naptr.frame = 1;
+    e.naptr.settled = true;
+    e.naptr.outcome = DnsOutcome::kNoData;
     e.lookup.first_ns = q.ts_ns;
     e.lookup.decided_ns = r.ts_ns;
     return e;
@@ -79,7 +87,13 @@ TEST(AttemptJoin, TheLookupAndTheConnectsTo5061BecomeOneEvent) {
     AttemptJoin j(70 * kSec, kCtx, out.fn());
     j.dns(wrong_domain(), json_event("DNS_SRV_WRONG_DOMAIN", "frame 3: SRV"));
     EXPECT_TRUE(out.events.empty());  // held for the attempt
-    j.tcp(unanswered(5061), json_event("TCP_SYN_UNANSWERED", "frame 5: SYN"));
+    // The TCP attempt's story as the ledger tells it: the SRV answer, the connect, the failure.
+    AttemptStory story;
+    story.service = "_sips._tcp.dmzlab.call.ciscospark.com";
+    story.steps = {{t0 + 77'000'000, 0, 4, "dns_answer", "SRV answer"},
+                   {t0 + 350'000'000, 0, 5, "tcp_connect", "SYN"},
+                   {t0 + 10 * kSec, 0, 8, "tcp", "TCP_SYN_UNANSWERED"}};
+    j.tcp(unanswered(5061), json_event("TCP_SYN_UNANSWERED", "frame 5: SYN"), story);
     ASSERT_EQ(out.events.size(), 1u);
     EXPECT_EQ(out.events[0].first, FailureCode::kTcpWrongPort5061);
     rapidjson::Document d;
@@ -88,6 +102,12 @@ TEST(AttemptJoin, TheLookupAndTheConnectsTo5061BecomeOneEvent) {
     EXPECT_STREQ(d["callsentry"]["evidence"][0].GetString(), "frame 3: SRV");
     EXPECT_STREQ(d["callsentry"]["evidence"][1].GetString(), "frame 5: SYN");
     EXPECT_GT(d["callsentry"]["candidate_causes"].Size(), 0u);
+    // The lookup's queries join the steps in time order: NAPTR, SRV query, answer, connect, failure.
+    std::vector<uint32_t> frames;
+    for (const auto& st : d["callsentry"]["attempt"]["steps"].GetArray()) frames.push_back(st["frame"].GetUint());
+    EXPECT_EQ(frames, (std::vector<uint32_t>{1, 3, 4, 5, 8}));
+    EXPECT_STREQ(d["callsentry"]["attempt"]["steps"][0]["detail"].GetString(),
+                 "NAPTR dmzlab.call.ciscospark.com asked by 64.102.241.236: nodata");
     EXPECT_EQ(j.joined(), 1u);
     j.flush();
     EXPECT_EQ(out.events.size(), 1u);  // nothing left behind
@@ -108,9 +128,9 @@ TEST(AttemptJoin, OtherPortsHostsAndAddressesPassThrough) {
     Out out;
     AttemptJoin j(70 * kSec, kCtx, out.fn());
     j.dns(wrong_domain(), json_event("DNS_SRV_WRONG_DOMAIN", "a"));
-    j.tcp(unanswered(5062), json_event("TCP_SYN_UNANSWERED", "b"));                           // OUT-2's port
-    j.tcp(unanswered(5061, "146.20.193.70"), json_event("TCP_SYN_UNANSWERED", "c"));          // not answered
-    j.tcp(unanswered(5061, "146.20.193.64", "64.102.241.237"), json_event("TCP_SYN_UNANSWERED", "d"));  // another host
+    j.tcp(unanswered(5062), json_event("TCP_SYN_UNANSWERED", "b"), {});                       // OUT-2's port
+    j.tcp(unanswered(5061, "146.20.193.70"), json_event("TCP_SYN_UNANSWERED", "c"), {});      // not answered
+    j.tcp(unanswered(5061, "146.20.193.64", "64.102.241.237"), json_event("TCP_SYN_UNANSWERED", "d"), {});  // another host
     ASSERT_EQ(out.events.size(), 3u);
     for (const auto& [code, json] : out.events) EXPECT_EQ(code, FailureCode::kTcpSynUnanswered);
     j.flush();

@@ -1,10 +1,12 @@
 #include "workers/attempt_join.h"
 
+#include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
 
+#include "workers/attempt_story.h"
 #include "workers/tls_event_log.h"
 
 namespace cs {
@@ -38,12 +40,21 @@ void AttemptJoin::dns(const DnsEvent& e, RenderedEvent rendered) {
         return;
     }
     const DnsFact& q = e.lookup.fact();
-    Held h{q.client_ip, e.lookup.response->ts_ns, std::move(addrs), std::move(rendered)};
+    std::vector<AttemptStep> queries;
+    if (e.naptr.seen)
+        queries.push_back({e.naptr.ns, q.vantage, e.naptr.frame, "dns_query",
+                           fmt::format("NAPTR {} asked by {}: {}", e.naptr.qname, q.client_ip.to_string(),
+                                       e.naptr.settled ? dns_outcome_name(e.naptr.outcome) : "not settled")});
+    if (e.lookup.query)
+        queries.push_back({e.lookup.query->ts_ns, q.vantage, e.lookup.query->frame, "dns_query",
+                           fmt::format("SRV {} asked by {} of {}", q.qname.view(), q.client_ip.to_string(),
+                                       q.server_ip.to_string())});
+    Held h{q.client_ip, e.lookup.response->ts_ns, std::move(addrs), std::move(queries), std::move(rendered)};
     held_.emplace(std::make_tuple(e.lookup.decided_ns + window_ns_, q.client_ip, std::string(q.qname.view())),
                   std::move(h));
 }
 
-void AttemptJoin::tcp(const FailedAttempt& a, RenderedEvent rendered) {
+void AttemptJoin::tcp(const FailedAttempt& a, RenderedEvent rendered, AttemptStory story) {
     if (a.key.code == FailureCode::kTcpSynUnanswered && a.key.service_port == kWrongPort &&
         a.key.direction == Direction::kOutbound && !a.connections.empty()) {
         for (auto it = held_.begin(); it != held_.end(); ++it) {
@@ -54,11 +65,17 @@ void AttemptJoin::tcp(const FailedAttempt& a, RenderedEvent rendered) {
             });
             if (!to_answer) continue;
             ++joined_;
-            out_(join_wrong_port(h.rendered, rendered), FailureCode::kTcpWrongPort5061);
+            story.steps.insert(story.steps.begin(), h.queries.begin(), h.queries.end());
+            std::stable_sort(story.steps.begin(), story.steps.end(),
+                             [](const AttemptStep& x, const AttemptStep& y) { return x.ns < y.ns; });
+            RenderedEvent joined = join_wrong_port(h.rendered, rendered);
+            add_story(joined, story, ctx_);
+            out_(joined, FailureCode::kTcpWrongPort5061);
             held_.erase(it);
             return;
         }
     }
+    add_story(rendered, story, ctx_);
     out_(rendered, a.key.code);
 }
 

@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "workers/attempt_correlator.h"
+#include "workers/attempt_ledger.h"
 #include "workers/dns_transactions.h"
 #include "workers/event_context.h"
 
@@ -26,9 +27,11 @@ public:
 
     // A DNS verdict, rendered: DNS_SRV_WRONG_DOMAIN is held, any other passes.
     void dns(const DnsEvent& e, RenderedEvent rendered);
-    // A TCP attempt, rendered: an unanswered outbound attempt to 5061 joins the
-    // held lookup of the same host whose answer named its address; else it passes.
-    void tcp(const FailedAttempt& a, RenderedEvent rendered);
+    // A TCP attempt, rendered, and its story: an unanswered outbound attempt to
+    // 5061 joins the held lookup of the same host whose answer named its
+    // address (the lookup's queries join the steps); else it passes. The story
+    // goes into the event either way.
+    void tcp(const FailedAttempt& a, RenderedEvent rendered, AttemptStory story);
     // Held lookups whose window has passed `watermark` go out alone.
     void advance(uint64_t watermark);
     void flush() { advance(UINT64_MAX); }
@@ -40,6 +43,7 @@ private:
         IpAddr querier;
         uint64_t answer_ns;
         std::vector<IpAddr> addresses;  // of answered SRV targets on port 5061
+        std::vector<AttemptStep> queries;  // the NAPTR before it and the SRV query (the ledger has the answer)
         RenderedEvent rendered;
     };
     const uint64_t window_ns_;
