@@ -49,7 +49,7 @@ public:
     }
     void dns_event(const DnsEvent& e) override {
         const std::shared_ptr<const DnsShared> dns = rules_.dns();
-        join_.dns(e, render_dns_event(e, ctx_, dns ? dns->rules.get() : nullptr));
+        join_.dns(e, with_story(render_dns_event(e, ctx_, dns ? dns->rules.get() : nullptr), story_of(e)));
     }
     void dns_fold(const DnsFold& f) override { send(render_dns_fold(f, ctx_), catalog_entry(f.code).name); }
     void dns_answer(const DnsAnswerSeen& a) override {

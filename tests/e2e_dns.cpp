@@ -86,6 +86,9 @@ TEST(Dns, UnansweredSipDestinationLookupFails) {
     ASSERT_EQ(codes(ev), std::vector<std::string>{"DNS_LOOKUP_FAILED"});
     auto d = parse(ev.failures[0]);
     EXPECT_STREQ(d["dns"]["question"]["name"].GetString(), "_sips._tcp.mtls.rtp.ciscotac.net");
+    // The lookup is the attempt: the query, then the 2 s of silence that failed it.
+    EXPECT_EQ(steps_of(d), (std::vector<std::string>{"dns_query@1", "dns"}));
+    EXPECT_DOUBLE_EQ(d["callsentry"]["attempt"]["steps"][1]["offset_s"].GetDouble(), 2.0);
 }
 
 TEST(Dns, PhonesFailingTheirProvisioningLookups) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "pipeline/ecs_json.h"
+#include "workers/dns_parser.h"
 
 namespace cs {
 
@@ -110,6 +111,25 @@ AttemptStory story_of(const NotAttempted& n) {
                        failed_detail(FailureCode::kConnectNotAttempted,
                                      fmt::format("no connect from {} to an answered address",
                                                  n.answer.client_ip.to_string()))});
+    return s;
+}
+
+AttemptStory story_of(const DnsEvent& e) {
+    const DnsLookup& l = e.lookup;
+    const DnsFact& q = l.fact();
+    AttemptStory s;
+    s.service = std::string(q.qname.view());
+    if (l.query) {
+        std::string sent;
+        for (uint32_t i = 0; i + 1 < l.queries && i < uint32_t(DnsLookup::kMaxRetransmitFrames); ++i)
+            sent += fmt::format("{}{}", i ? ", " : "; sent again in frames ", l.retransmit_frames[i]);
+        s.steps.push_back({l.query->ts_ns, q.vantage, l.query->frame, "dns_query",
+                           fmt::format("{} {} asked by {} of {}{}", dns_type_name(q.qtype), q.qname.view(),
+                                       q.client_ip.to_string(), q.server_ip.to_string(), sent)});
+    }
+    const uint64_t ns = l.response ? l.response->ts_ns : l.decided_ns;
+    const uint32_t frame = l.response ? l.response->frame : 0;
+    close_with(s, {ns, q.vantage, frame, "dns", failed_detail(e.verdict.code, e.verdict.detail)});
     return s;
 }
 
