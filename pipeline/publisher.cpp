@@ -79,7 +79,11 @@ public:
             else ++n_.dropped_file;
         }
     }
-    const PublisherCounters& counters() const { return n_; }
+    PublisherCounters counters() const {
+        PublisherCounters c = n_;
+        c.ledger = ledger_.counters();
+        return c;
+    }
     void reloaded(bool ok) { ++(ok ? n_.reloads : n_.reload_failures); }
 
 private:

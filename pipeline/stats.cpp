@@ -155,6 +155,10 @@ std::string render_stats_json(const RunStats& s, uint64_t ts_ns, bool final) {
     num("dropped_worker_ring", s.engine.facts_dropped + s.tls.incidents_dropped);
     num("dropped_correlator", s.correlator.facts_dropped);
     num("dropped_zmq", s.publisher.dropped_zmq); num("dropped_file", s.publisher.dropped_file);
+    const AttemptLedgerCounters& l = s.publisher.ledger;
+    num("ledger_answers", l.answers); num("ledger_answers_evicted", l.answers_evicted);
+    num("ledger_connections", l.connections); num("ledger_connections_evicted", l.connections_evicted);
+    num("ledger_connections_dropped", l.connections_dropped); num("ledger_ends_unmatched", l.ends_unmatched);
     w.Key("by_code"); w.StartObject();
     for (const auto& [code, n] : s.publisher.events_by_code) num(code.c_str(), n);
     w.EndObject();

@@ -9,6 +9,7 @@
 
 #include "pipeline/run_state.h"
 #include "workers/attempt_correlator.h"
+#include "workers/attempt_ledger.h"
 #include "workers/dns_transactions.h"
 #include "workers/sip_calls.h"
 
@@ -21,6 +22,7 @@ struct PublisherCounters {
     uint64_t events = 0;
     uint64_t dropped_zmq = 0, dropped_file = 0;
     uint64_t reloads = 0, reload_failures = 0;  // SIGHUP reloads of the signature files
+    AttemptLedgerCounters ledger;               // the answers and connections attempts are told from
 };
 
 struct PortCounters {

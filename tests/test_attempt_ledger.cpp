@@ -167,31 +167,46 @@ TEST(AttemptLedger, LiveConnectionsAndEndsInAnyOrder) {
     EXPECT_FALSE(l.connected(ip(kExpE), {ip(kCfa02)}, t0 + 5 * kSec, t0 + 6 * kSec));
 }
 
-TEST(AttemptLedger, BoundedAndPrunedOnPacketTime) {
+TEST(AttemptLedger, BoundedTheOldestMakesRoomAndPrunedOnPacketTime) {
     AttemptLedgerSettings s;
     s.max_answers = 4;
     s.max_connections = 8;
     AttemptLedger l(s);
-    for (int i = 0; i < 10; ++i) l.answer(srv_answer(t0 + uint64_t(i)));
+    // Ten answers: the six oldest made room for the newest.
+    for (int i = 0; i < 10; ++i) l.answer(srv_answer(t0 + uint64_t(i) * kSec));
+    EXPECT_EQ(l.counters().answers, 10u);
+    EXPECT_EQ(l.counters().answers_evicted, 6u);
+    const ConnFact probe = started(kCfa01, t0 + 9 * kSec + 1, 50000, 50);
+    // Ten ended connections: the two that ended first made room.
     for (uint16_t i = 0; i < 10; ++i) {
-        const ConnFact c = started(kCfa01, t0 + i, uint16_t(30000 + i), i);
+        const ConnFact c = started(kCfa02, t0 + i, uint16_t(30000 + i), i);
         l.connection(c);
         l.connection(ended(c, t0 + i + 1, t0 + i + 2, true));
     }
-    EXPECT_EQ(l.counters().answers, 4u);
-    EXPECT_EQ(l.counters().answers_dropped, 6u);
-    EXPECT_EQ(l.counters().connections, 8u);
-    EXPECT_EQ(l.counters().connections_dropped, 2u);
-    EXPECT_EQ(l.counters().ends_unmatched, 2u);
-    // Ten minutes of packet time later the ended connections and old answers are gone: room again.
-    l.advance(t0 + 601 * kSec);
-    l.answer(srv_answer(t0 + 601 * kSec));
-    l.connection(started(kCfa01, t0 + 601 * kSec, 40000, 99));
-    EXPECT_EQ(l.counters().answers, 5u);
-    EXPECT_EQ(l.counters().connections, 9u);
-    // A live connection is never pruned.
+    EXPECT_EQ(l.counters().connections, 10u);
+    EXPECT_EQ(l.counters().connections_evicted, 2u);
+    EXPECT_EQ(l.counters().connections_dropped, 0u);
+    EXPECT_EQ(l.counters().ends_unmatched, 0u);
+    l.connection(probe);  // evicts the third
+    EXPECT_EQ(l.counters().connections_evicted, 3u);
+    // The newest answer is the one the story finds.
+    const AttemptStory st = l.story(ip(kExpE), ip(kCfa01), 5062, probe.start_ns, probe.start_ns);
+    ASSERT_EQ(kinds(st), (std::vector<std::string>{"dns_answer", "dns_answer", "dns_answer", "dns_answer", "tcp_connect"}));
+    EXPECT_EQ(st.steps[0].ns, t0 + 6 * kSec);
+    // More than ten minutes of packet time later the answers and the ended connections are gone.
+    l.advance(t0 + 9 * kSec + 600 * kSec);
+    EXPECT_EQ(kinds(l.story(ip(kExpE), ip(kCfa01), 5062, probe.start_ns, probe.start_ns)),
+              (std::vector<std::string>{"dns_answer", "tcp_connect"}));  // the answer at 9 s is kept to the ns
+    l.advance(t0 + 9 * kSec + 600 * kSec + 1);
+    EXPECT_EQ(kinds(l.story(ip(kExpE), ip(kCfa01), 5062, probe.start_ns, probe.start_ns)),
+              (std::vector<std::string>{"tcp_connect"}));  // the probe: live, kept
+    EXPECT_FALSE(l.connected(ip(kExpE), {ip(kCfa02)}, t0, t0 + 20 * kSec));
+    // All live: a new connection has nowhere to go and is dropped, counted.
     AttemptLedger live(s);
-    live.connection(started(kCfa01, t0, 25027, 7));
+    for (uint16_t i = 0; i < 9; ++i) live.connection(started(kCfa01, t0 + i, uint16_t(30000 + i), i));
+    EXPECT_EQ(live.counters().connections, 8u);
+    EXPECT_EQ(live.counters().connections_dropped, 1u);
+    // A live connection is never pruned.
     live.advance(t0 + 3600 * kSec);
     EXPECT_TRUE(live.connected(ip(kExpE), {ip(kCfa01)}, t0 + 3600 * kSec, t0 + 3615 * kSec));
 }

@@ -29,8 +29,8 @@ AttemptStep AttemptLedger::answer_step(const DnsAnswerSeen& a) {
 
 void AttemptLedger::answer(const DnsAnswerSeen& a) {
     if (answers_.size() >= s_.max_answers) {
-        ++n_.answers_dropped;
-        return;
+        answers_.erase(answers_.begin());
+        ++n_.answers_evicted;
     }
     ++n_.answers;
     answers_.emplace(a.ts_ns, a);
@@ -48,6 +48,8 @@ void AttemptLedger::connection(const ConnFact& f) {
             return;
         }
         Conn& conn = c->second;
+        if (conn.ended) return;  // told twice
+        ended_.emplace(f.decided_ns, pair, key);
         conn.ended = true;
         conn.end_decided_ns = f.decided_ns;
         conn.last_ns = f.last_ns;
@@ -59,8 +61,12 @@ void AttemptLedger::connection(const ConnFact& f) {
     }
     if (f.kind != ConnFact::kStarted) return;
     if (conn_count_ >= s_.max_connections) {
-        ++n_.connections_dropped;
-        return;
+        if (ended_.empty()) {
+            ++n_.connections_dropped;
+            return;
+        }
+        forget_ended_before(UINT64_MAX, 1);
+        ++n_.connections_evicted;
     }
     Conn c;
     c.vantage = f.vantage;
@@ -148,24 +154,23 @@ AttemptStory AttemptLedger::story(const IpAddr& host, const IpAddr& server, uint
     return s;
 }
 
+void AttemptLedger::forget_ended_before(uint64_t before_ns, size_t at_most) {
+    while (at_most-- && !ended_.empty() && std::get<0>(*ended_.begin()) < before_ns) {
+        const auto& [end_ns, pair, key] = *ended_.begin();
+        auto p = conns_.find(pair);
+        if (p != conns_.end()) {
+            conn_count_ -= p->second.erase(key);
+            if (p->second.empty()) conns_.erase(p);
+        }
+        ended_.erase(ended_.begin());
+    }
+}
+
 void AttemptLedger::advance(uint64_t watermark) {
-    // Pruning walks every connection: once per tenth of the keep time of packet time is enough.
-    if (watermark < s_.keep_ns || watermark < next_prune_ns_) return;
-    next_prune_ns_ = watermark == UINT64_MAX ? watermark : watermark + s_.keep_ns / 10;
+    if (watermark < s_.keep_ns) return;
     const uint64_t before = watermark - s_.keep_ns;
     answers_.erase(answers_.begin(), answers_.lower_bound(before));
-    for (auto p = conns_.begin(); p != conns_.end();) {
-        auto& m = p->second;
-        for (auto c = m.begin(); c != m.end();) {
-            if (c->second.ended && c->second.end_decided_ns < before) {
-                c = m.erase(c);
-                --conn_count_;
-            } else {
-                ++c;
-            }
-        }
-        p = m.empty() ? conns_.erase(p) : std::next(p);
-    }
+    forget_ended_before(before, SIZE_MAX);
 }
 
 }  // namespace cs

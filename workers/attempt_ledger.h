@@ -13,7 +13,9 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -25,6 +27,9 @@ namespace cs {
 struct AttemptLedgerSettings {
     uint64_t lookup_reach_ns = 60'000'000'000ull;  // a lookup answered this long before a connect led to it
     uint64_t keep_ns = 600'000'000'000ull;          // ended connections and answers are kept this long
+    // At a cap the oldest answer, or the connection that ended first, makes
+    // room: the newest facts are the ones the next questions ask about. Only
+    // when every connection is live is a new one dropped.
     uint32_t max_answers = 4096;
     uint32_t max_connections = 65536;               // live and recently ended
 };
@@ -44,8 +49,8 @@ struct AttemptStory {
 };
 
 struct AttemptLedgerCounters {
-    uint64_t answers = 0, answers_dropped = 0;
-    uint64_t connections = 0, connections_dropped = 0, ends = 0, ends_unmatched = 0;
+    uint64_t answers = 0, answers_evicted = 0;
+    uint64_t connections = 0, connections_evicted = 0, connections_dropped = 0, ends = 0, ends_unmatched = 0;
 };
 
 class AttemptLedger {
@@ -95,12 +100,13 @@ private:
     using ConnKey = std::tuple<uint64_t, uint16_t, uint16_t, uint16_t>;  // start, vantage, client port, server port
 
     std::string connect_detail(const Pair& p, const Conn& c, uint64_t as_of_ns) const;
+    void forget_ended_before(uint64_t before_ns, size_t at_most);
 
     const AttemptLedgerSettings s_;
     std::multimap<uint64_t, DnsAnswerSeen> answers_;  // by answer time
     std::map<Pair, std::map<ConnKey, Conn>> conns_;
+    std::set<std::tuple<uint64_t, Pair, ConnKey>> ended_;  // by end time: the order they are forgotten in
     size_t conn_count_ = 0;
-    uint64_t next_prune_ns_ = 0;
     AttemptLedgerCounters n_;
 };
 
