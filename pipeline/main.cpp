@@ -83,8 +83,11 @@ int main(int argc, char** argv) {
     for (unsigned i = 0; i < slots.size(); ++i) {
         slots[i].id = i;
         std::string in = "cs_in" + std::to_string(i), facts = "cs_facts" + std::to_string(i);
-        if (!rt.rss_mode)
+        if (!rt.rss_mode) {
             slots[i].in = rte_ring_create(in.c_str(), cfg.limits.worker_ring, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+            const std::string done = "cs_done" + std::to_string(i);
+            slots[i].done = rte_ring_create(done.c_str(), cfg.limits.worker_ring, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+        }
         slots[i].facts = rte_ring_create_elem(facts.c_str(), sizeof(ConnFact), cfg.limits.event_ring, rte_socket_id(),
                                               RING_F_SP_ENQ | RING_F_SC_DEQ);
         std::string incidents = "cs_tls" + std::to_string(i);
@@ -96,7 +99,7 @@ int main(int argc, char** argv) {
         std::string dns = "cs_dns" + std::to_string(i);
         slots[i].dns = rte_ring_create_elem(dns.c_str(), sizeof(DnsFact), cfg.limits.dns_ring, rte_socket_id(),
                                             RING_F_SP_ENQ | RING_F_SC_DEQ);
-        if ((!rt.rss_mode && !slots[i].in) || !slots[i].facts || !slots[i].incidents || !slots[i].sip || !slots[i].dns)
+        if ((!rt.rss_mode && (!slots[i].in || !slots[i].done)) || !slots[i].facts || !slots[i].incidents || !slots[i].sip || !slots[i].dns)
             return fail("cannot create worker rings", 1);
     }
 

@@ -32,6 +32,7 @@ struct RxCounters {
 struct alignas(64) WorkerSlot {
     unsigned id = 0;
     rte_ring* in = nullptr;      // ring mode: mbufs from the rx lcore
+    rte_ring* done = nullptr;    // ring mode: the same mbufs back, for the rx lcore to free into its own cache
     rte_ring* facts = nullptr;   // TCP verdicts (ConnFact by value) to the publisher
     rte_ring* incidents = nullptr;  // TLS verdicts (TlsIncident*, the publisher deletes them)
     rte_ring* sip = nullptr;     // SIP messages (SipFact by value) for the call tracker

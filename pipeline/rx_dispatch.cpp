@@ -47,6 +47,7 @@ public:
             uint64_t now = offline ? 0 : live_now_ns(rt_);
             bool any = offline ? step_offline() : step_live(now);
             flush_staging(offline);
+            take_back();
             if (!offline && !any) rs_.rx_clock.store(now, std::memory_order_release);
             if (offline && all_done()) break;
             if (cfg_.max_packets && n_.packets >= cfg_.max_packets) break;
@@ -55,6 +56,7 @@ public:
         seqlock_write(rs_.rx_snap_version, rs_.rx_snap, n_);
         free_dropped();
         for (unsigned w = 0; w < workers_.size(); ++w) flush_staging_worker(w, offline);
+        take_back();
         rs_.input_done.store(true, std::memory_order_release);
     }
 
@@ -139,6 +141,16 @@ private:
         Staging& s = staging_[w];
         s.pkts[s.n++] = m;
         if (s.n == kBurst) flush_staging_worker(w, cfg_.offline());
+    }
+
+    // The mbufs workers are done with, freed here so the mempool cache of this
+    // lcore recycles them warm (see WorkerLoop::give_back).
+    void take_back() {
+        for (WorkerSlot& w : workers_) {
+            void* done[2 * kBurst];
+            const unsigned n = rte_ring_sc_dequeue_burst(w.done, done, 2 * kBurst, nullptr);
+            if (n) rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(done), n);
+        }
     }
 
     void free_dropped() {
