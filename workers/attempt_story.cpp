@@ -33,7 +33,9 @@ rapidjson::Value text(std::string_view v, rapidjson::Document::AllocatorType& al
 AttemptStory story_of(const AttemptLedger& ledger, const FailedAttempt& a) {
     if (a.connections.empty()) return {};
     const ConnFact& first = a.connections.front();
-    const bool outbound = a.key.direction != Direction::kInbound;
+    const char* from = a.key.direction == Direction::kOutbound  ? "on-prem"
+                       : a.key.direction == Direction::kInbound ? "the cloud"
+                                                                : "the client";
     // What was known when the last of its connections was certain to have failed.
     uint64_t as_of = 0;
     for (const ConnFact& c : a.connections) as_of = std::max(as_of, c.decided_ns);
@@ -54,7 +56,7 @@ AttemptStory story_of(const AttemptLedger& ledger, const FailedAttempt& a) {
     close_with(s, {as_of, last.vantage, last.syn_count ? last.syn_frame[last.syn_count - 1] : last.first_frame,
                    "tcp", failed_detail(a.key.code, fmt::format("{} connection{} from {} failed", a.connections_total,
                                                                  a.connections_total == 1 ? "" : "s",
-                                                                 outbound ? "on-prem" : "the cloud"))});
+                                                                 from))});
     return s;
 }
 
