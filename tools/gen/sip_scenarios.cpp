@@ -1565,14 +1565,22 @@ void sip_healthy_tcp(Timeline& tl, uint64_t t) {
     call_healthy_cucm(k, hop, 25347, t);
 }
 
+// A call from the CUCM over its UDP trunk to the Expressway-C (IPv4), the
+// offer with or without video.
+CucmCall cucm_udp_call(Keys& k, std::string_view date, bool video) {
+    CucmCall c = cucm_call(k, date);
+    c.transport = "UDP";
+    c.video = video;
+    c.body = cucm_offer(k, "IP4 192.168.1.21", video);
+    return c;
+}
+SipHop cucm_udp_trunk(Timeline& tl) { return SipHop::udp(tl, tl.host(cucm()), 5060, tl.host(expc()), 5060); }
+
 // An outbound call from the CUCM over a UDP trunk, small enough for one datagram each.
 void sip_healthy_udp(Timeline& tl, uint64_t t) {
     Keys k(tl.id(), false);
-    CucmCall c = cucm_call(k, "Tue, 19 Sep 2017 15:02:11 GMT");
-    c.transport = "UDP";
-    c.video = false;
-    c.body = cucm_offer(k, "IP4 192.168.1.21", false);
-    SipHop hop = SipHop::udp(tl, tl.host(cucm()), 5060, tl.host(expc()), 5060);
+    const CucmCall c = cucm_udp_call(k, "Tue, 19 Sep 2017 15:02:11 GMT", false);
+    SipHop hop = cucm_udp_trunk(tl);
     call_trunk(k, hop, c, t);
 }
 
@@ -1584,12 +1592,10 @@ void sip_healthy_udp(Timeline& tl, uint64_t t) {
 void sip_udp_fragmented(Timeline& tl, uint64_t t) {
     {
         Keys k(tl.id(), false);
-        CucmCall c = cucm_call(k, "Tue, 19 Sep 2017 17:25:03 GMT");
+        CucmCall c = cucm_udp_call(k, "Tue, 19 Sep 2017 17:25:03 GMT", true);
         c.call_id = k("991f7e80-9c11517a-130ac-1501a8c0@192.168.1.21");
         c.from_tag = cat(k("332677"), "~c9cc7ddc-9592-49e8-a13c-79e26f48eebc-", k("30106860"));
-        c.transport = "UDP";
-        c.body = cucm_offer(k, "IP4 192.168.1.21", true);
-        SipHop hop = SipHop::udp(tl, tl.host(cucm()), 5060, tl.host(expc()), 5060);
+        SipHop hop = cucm_udp_trunk(tl);
         call_trunk(k, hop, c, t);
     }
     Keys k(tl.id(), true);  // another call: fresh identifiers
@@ -1606,11 +1612,8 @@ void sip_udp_fragmented(Timeline& tl, uint64_t t) {
 // The Expressway-C is down: the CUCM's INVITE is never answered.
 void sip_no_final_response(Timeline& tl, uint64_t t) {
     Keys k(tl.id(), false);
-    CucmCall c = cucm_call(k, "Wed, 20 Sep 2017 09:12:40 GMT");
-    c.transport = "UDP";
-    c.video = false;
-    c.body = cucm_offer(k, "IP4 192.168.1.21", false);
-    SipHop hop = SipHop::udp(tl, tl.host(cucm()), 5060, tl.host(expc()), 5060);
+    const CucmCall c = cucm_udp_call(k, "Wed, 20 Sep 2017 09:12:40 GMT", false);
+    SipHop hop = cucm_udp_trunk(tl);
     call_unanswered(k, hop, c, t);
 }
 
