@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -123,12 +124,18 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, on_signal);
     std::signal(SIGHUP, on_hangup);
 
-    const uint64_t wall_start = monotonic_ns();
     std::vector<WorkerArgs> args(slots.size());
     for (unsigned i = 0; i < slots.size(); ++i) {
         args[i] = WorkerArgs{&cfg, &rt, &rs, &slots[i], &rules};
         rte_eal_remote_launch(worker_main, &args[i], rt.worker_lcores[i]);
     }
+    // Capture starts once every worker has built its state: its flow table
+    // alone is over 100 MB of first-touched pages, a quarter of a second in
+    // which a live port would overflow the worker rings (offline, rx would
+    // wait), and which is set-up, not packet work.
+    for (const WorkerSlot& s : slots)
+        while (!s.ready.load(std::memory_order_acquire)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const uint64_t wall_start = monotonic_ns();
     fprintf(stderr, "callsentry: running: %zu input%s, %zu worker%s, %s mode\n", rt.ports.size(),
             rt.ports.size() == 1 ? "" : "s", slots.size(), slots.size() == 1 ? "" : "s", rt.rss_mode ? "rss" : "ring");
     PublisherResult result;

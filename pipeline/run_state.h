@@ -38,6 +38,7 @@ struct alignas(64) WorkerSlot {
     rte_ring* sip = nullptr;     // SIP messages (SipFact by value) for the call tracker
     rte_ring* dns = nullptr;     // DNS messages of watched names (DnsFact by value) for the lookup tracker
     std::atomic<uint64_t> clock{0};  // every verdict before this is in `facts`
+    std::atomic<bool> ready{false};     // its flow table and analyzers are built: capture may start
     std::atomic<bool> finished{false};
     // The worker's counters for the stats, copied now and then (seqlock).
     struct Snapshot {

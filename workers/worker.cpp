@@ -182,7 +182,10 @@ private:
 }  // namespace
 
 int worker_main(void* arg) {
-    WorkerLoop(*static_cast<WorkerArgs*>(arg)).run();
+    const WorkerArgs& a = *static_cast<WorkerArgs*>(arg);
+    WorkerLoop loop(a);
+    a.slot->ready.store(true, std::memory_order_release);
+    loop.run();
     return 0;
 }
 
