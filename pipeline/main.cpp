@@ -141,12 +141,19 @@ int main(int argc, char** argv) {
     PublisherResult result;
     std::thread publisher([&] { result = run_publisher(cfg, rt, rs, ctx, rules, sinks, wall_start); });
     // EAL pinned the main thread to the rx lcore's CPU and the publisher
-    // inherited it: let it run wherever the scheduler finds room instead.
+    // inherited it. In ring mode that CPU receives every packet, and each
+    // wake-up of the publisher there would evict the rx loop's cache, so the
+    // publisher runs on the other CPUs (the workers', which idle between
+    // bursts); with no other CPU, or in RSS mode, anywhere.
     {
-        cpu_set_t all;
-        CPU_ZERO(&all);
-        for (unsigned c = 0; c < std::thread::hardware_concurrency(); ++c) CPU_SET(c, &all);
-        pthread_setaffinity_np(publisher.native_handle(), sizeof all, &all);
+        const rte_cpuset_t rx_cpus = rte_lcore_cpuset(rte_get_main_lcore());
+        cpu_set_t allowed;
+        CPU_ZERO(&allowed);
+        for (unsigned c = 0; c < std::thread::hardware_concurrency(); ++c)
+            if (rt.rss_mode || !CPU_ISSET(c, &rx_cpus)) CPU_SET(c, &allowed);
+        if (CPU_COUNT(&allowed) == 0)
+            for (unsigned c = 0; c < std::thread::hardware_concurrency(); ++c) CPU_SET(c, &allowed);
+        pthread_setaffinity_np(publisher.native_handle(), sizeof allowed, &allowed);
     }
 
     RxCounters rx;
