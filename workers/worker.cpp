@@ -140,12 +140,13 @@ private:
             uint16_t n = rte_eth_rx_burst(rt_.ports[p].port_id, uint16_t(slot_.id), raw, uint16_t(kBurst - got));
             seen += n;
             for (uint16_t i = 0; i < n; ++i) {
-                PacketView& v = *packet_view_of(raw[i]);
-                v.ts_ns = mbuf_time_ns(rt_, raw[i], now);
-                v.frame = ++frames_[p];
-                v.vantage = rt_.ports[p].vantage;
-                if (admit_packet(cfg_, raw[i], v, rx_)) out[got++] = raw[i];
-                else rte_pktmbuf_free(raw[i]);
+                const uint32_t frame = ++frames_[p];
+                if (admit_packet(cfg_, raw[i], rx_)) {
+                    fill_view(raw[i], mbuf_time_ns(rt_, raw[i], now), frame, rt_.ports[p].vantage);
+                    out[got++] = raw[i];
+                } else {
+                    rte_pktmbuf_free(raw[i]);
+                }
             }
         }
         if (cfg_.max_packets && seen) {
