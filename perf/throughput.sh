@@ -7,8 +7,9 @@
 #
 # Builds a mixed pcap with callsentry-gen (perf-mix: ~90% unmonitored web/UDP,
 # ~10% monitored 5061/5062 connections, VLAN, QinQ, IPv6), runs testpmd and
-# callsentry alternately (twice each, to even out a noisy machine) and prints
-# packets/s of each and their ratio.
+# callsentry alternately, ROUNDS times each (default 5: on a shared VM one run
+# of the same binary moves by +-10%), and prints packets/s of each round, the
+# best of each and their ratio, and the median of the rounds' own ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 file_packets=${1:-200000}
@@ -38,7 +39,7 @@ callsentry_pps() {
 echo "file: $pcap ($file_packets packets), $count packets per callsentry run, $workers worker(s)"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 t=() c=()
-for round in 1 2; do
+for round in $(seq "${ROUNDS:-5}"); do
   t+=("$(testpmd_pps)")
   c+=("$(callsentry_pps)")
   echo "round $round: testpmd ${t[-1]} pps, callsentry ${c[-1]} pps"
@@ -46,3 +47,5 @@ done
 best_t=$(printf '%s\n' "${t[@]}" | sort -n | tail -1)
 best_c=$(printf '%s\n' "${c[@]}" | sort -n | tail -1)
 awk -v t="$best_t" -v c="$best_c" 'BEGIN {printf "best: testpmd %.2f Mpps, callsentry %.2f Mpps, ratio %.1f%%\n", t/1e6, c/1e6, 100*c/t}'
+for i in "${!t[@]}"; do awk -v t="${t[$i]}" -v c="${c[$i]}" 'BEGIN {printf "%.4f\n", c/t}'; done |
+  sort -n | awk '{v[NR]=$1} END {printf "median of the rounds'"'"' ratios: %.1f%% (%.1f%% to %.1f%%)\n", 100*v[int((NR+1)/2)], 100*v[1], 100*v[NR]}'
