@@ -13,7 +13,6 @@ namespace cs {
 
 namespace decode_detail {
 
-
 // Every read goes through these with an offset already checked against the
 // bound of the layer being parsed; the frame may sit at any alignment.
 inline uint16_t rd16(const uint8_t* p) { return uint16_t(uint16_t(p[0]) << 8 | p[1]); }

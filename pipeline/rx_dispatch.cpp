@@ -7,7 +7,6 @@
 #include <rte_ring.h>
 
 #include <cstdio>
-#include <cstring>
 
 #include "pipeline/filter.h"
 
@@ -56,6 +55,7 @@ public:
         while (!rs_.stop.load(std::memory_order_relaxed)) {
             uint64_t now = offline ? 0 : live_now_ns(rt_);
             bool any = offline ? step_offline() : step_live(now);
+            stage_admitted();
             ++turn_;
             if (!any || (turn_ & (kHandOverEvery - 1)) == 0) {
                 flush_staging(offline);
@@ -116,19 +116,18 @@ private:
                 refill(p);
                 if (p.head >= p.count) {
                     // A file that is not finished but has nothing now must not be overtaken.
-                    if (!p.done && ports_.size() > 1) return stage_admitted(), any;
+                    if (!p.done && ports_.size() > 1) return any;
                     continue;
                 }
                 uint64_t ts = mbuf_time_ns(rt_, p.buf[p.head], 0);
                 if (!best || ts < best_ts) best = &p, best_ts = ts;
             }
-            if (!best) return stage_admitted(), any;
+            if (!best) return any;
             if (best->head + kPrefetchAhead < best->count)
                 rte_prefetch0(rte_pktmbuf_mtod(best->buf[best->head + kPrefetchAhead], void*));
             handle(*best, best->buf[best->head++], best_ts);
             any = true;
         }
-        stage_admitted();
         return any;
     }
 
@@ -137,7 +136,6 @@ private:
         for (PortRx& p : ports_) {
             uint16_t n = rte_eth_rx_burst(p.info->port_id, 0, p.buf, kBurst);
             for (uint16_t i = 0; i < n; ++i) handle(p, p.buf[i], mbuf_time_ns(rt_, p.buf[i], now));
-            stage_admitted();
             any |= n > 0;
         }
         return any;
