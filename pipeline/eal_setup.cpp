@@ -20,8 +20,6 @@ namespace {
 
 constexpr uint16_t kRxDesc = 1024;
 constexpr unsigned kPoolCache = 256;
-// The pcap PMD of DPDK 22.11 stores tv_sec * 1e6 + tv_usec in the Rx timestamp field.
-constexpr uint64_t kPmdTimestampToNs = 1000;
 
 uint64_t wall_ns() {
     timespec ts;
@@ -214,12 +212,6 @@ void teardown_runtime(Runtime* rt) {
 uint64_t live_now_ns(const Runtime& rt) {
     uint64_t d = rte_get_tsc_cycles() - rt.tsc0;
     return rt.wall0_ns + uint64_t((unsigned __int128)d * 1000000000u / rt.tsc_hz);
-}
-
-uint64_t mbuf_time_ns(const Runtime& rt, const rte_mbuf* m, uint64_t now_ns) {
-    if (rt.ts_offset >= 0 && (m->ol_flags & rt.ts_flag))
-        return *RTE_MBUF_DYNFIELD(m, rt.ts_offset, const rte_mbuf_timestamp_t*) * kPmdTimestampToNs;
-    return now_ns;
 }
 
 }  // namespace cs

@@ -3,14 +3,15 @@
 // mbuf's private area), port configuration and start, and the packet-time
 // source of each port. Setup only; the hot loops live in rx_dispatch and worker.
 #pragma once
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "pipeline/config.h"
 
-struct rte_mempool;
-struct rte_mbuf;
 
 namespace cs {
 
@@ -40,6 +41,13 @@ void teardown_runtime(Runtime* rt);
 
 // Packet time of an mbuf: the file's timestamp when the PMD gives one, else now.
 uint64_t live_now_ns(const Runtime& rt);
-uint64_t mbuf_time_ns(const Runtime& rt, const rte_mbuf* m, uint64_t now_ns);
+// Inline: rx asks it of every packet.
+inline uint64_t mbuf_time_ns(const Runtime& rt, const rte_mbuf* m, uint64_t now_ns) {
+    // The pcap PMD of DPDK 22.11 stores tv_sec * 1e6 + tv_usec in the Rx timestamp field.
+    constexpr uint64_t kPmdTimestampToNs = 1000;
+    if (rt.ts_offset >= 0 && (m->ol_flags & rt.ts_flag))
+        return *RTE_MBUF_DYNFIELD(m, rt.ts_offset, const rte_mbuf_timestamp_t*) * kPmdTimestampToNs;
+    return now_ns;
+}
 
 }  // namespace cs

@@ -54,8 +54,7 @@ public:
         const bool offline = cfg_.offline();
         while (!rs_.stop.load(std::memory_order_relaxed)) {
             uint64_t now = offline ? 0 : live_now_ns(rt_);
-            bool any = offline ? step_offline() : step_live(now);
-            stage_admitted();
+            bool any = !offline ? step_live(now) : ports_.size() == 1 ? step_one_file(ports_[0]) : step_offline();
             ++turn_;
             if (!any || (turn_ & (kHandOverEvery - 1)) == 0) {
                 flush_staging(offline);
@@ -131,6 +130,18 @@ private:
         return any;
     }
 
+    // Offline with one file: nothing to merge, the burst is handed on as it came.
+    bool step_one_file(PortRx& p) {
+        refill(p);
+        const bool any = p.head < p.count;
+        for (; p.head < p.count; ++p.head) {
+            if (p.head + kPrefetchAhead < p.count) rte_prefetch0(rte_pktmbuf_mtod(p.buf[p.head + kPrefetchAhead], void*));
+            rte_mbuf* m = p.buf[p.head];
+            handle(p, m, mbuf_time_ns(rt_, m, 0));
+        }
+        return any;
+    }
+
     bool step_live(uint64_t now) {
         bool any = false;
         for (PortRx& p : ports_) {
@@ -150,28 +161,13 @@ private:
             if (ndrop_ == kBurst) free_dropped();
             return;
         }
-        // The view goes into the mbuf's private area, whose two lines the
-        // worker read the last time this mbuf was handed over: asking for
-        // them now and writing them after the rest of the burst lets their
-        // transfers overlap instead of stalling once per admitted packet.
-        __builtin_prefetch(packet_view_of(m), 1);
-        __builtin_prefetch(reinterpret_cast<const uint8_t*>(packet_view_of(m)) + 64, 1);
-        admitted_[nadmitted_++] = Admitted{m, ts, frame, p.info->vantage};
-        if (nadmitted_ == kBurst) stage_admitted();
-    }
-
-    // Fills the views of this turn's admitted packets and stages them for their workers.
-    void stage_admitted() {
-        for (unsigned i = 0; i < nadmitted_; ++i) {
-            const Admitted& a = admitted_[i];
-            const PacketView& v = fill_view(a.m, a.ts, a.frame, a.vantage);
-            // One worker owns every flow: no hash to compute.
-            const unsigned w = workers_.size() == 1 ? 0 : worker_of(dispatch_hash(v), unsigned(workers_.size()));
-            Staging& s = staging_[w];
-            s.pkts[s.n++] = a.m;
-            if (s.n == kBurst) flush_staging_worker(w, cfg_.offline());
-        }
-        nadmitted_ = 0;
+        const PacketView v = view_of(m, ts, frame, p.info->vantage);
+        hand_view(m, v);
+        // One worker owns every flow: no hash to compute.
+        const unsigned w = workers_.size() == 1 ? 0 : worker_of(dispatch_hash(v), unsigned(workers_.size()));
+        Staging& s = staging_[w];
+        s.pkts[s.n++] = m;
+        if (s.n == kBurst) flush_staging_worker(w, cfg_.offline());
     }
 
     // The mbufs workers are done with, freed here so the mempool cache of this
@@ -198,6 +194,7 @@ private:
 
     void flush_staging_worker(unsigned w, bool offline) {
         Staging& s = staging_[w];
+        if (s.n) rte_wmb();  // the views' streaming stores land before the worker can see the mbufs (hand_view)
         unsigned sent = 0;
         while (sent < s.n) {
             sent += rte_ring_sp_enqueue_burst(workers_[w].in, (void**)s.pkts + sent, s.n - sent, nullptr);
@@ -222,15 +219,6 @@ private:
     std::vector<PortRx> ports_;
     uint64_t clock_ = 0;
     unsigned turn_ = 0;
-    // Admitted this turn, views not yet written (see handle).
-    struct Admitted {
-        rte_mbuf* m;
-        uint64_t ts;
-        uint32_t frame;
-        uint16_t vantage;
-    };
-    Admitted admitted_[kBurst];
-    unsigned nadmitted_ = 0;
     rte_mbuf* drop_[kBurst];
     unsigned ndrop_ = 0;
 };

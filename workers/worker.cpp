@@ -142,7 +142,7 @@ private:
             for (uint16_t i = 0; i < n; ++i) {
                 const uint32_t frame = ++frames_[p];
                 if (admit_packet(cfg_, raw[i], rx_)) {
-                    fill_view(raw[i], mbuf_time_ns(rt_, raw[i], now), frame, rt_.ports[p].vantage);
+                    *packet_view_of(raw[i]) = view_of(raw[i], mbuf_time_ns(rt_, raw[i], now), frame, rt_.ports[p].vantage);
                     out[got++] = raw[i];
                 } else {
                     rte_pktmbuf_free(raw[i]);
