@@ -1,15 +1,20 @@
 // Micro-benchmark of the per-packet front of the path: decode_packet, then
 // flow_key_of and flow_hash (what the rx lcore does before handing a packet to
-// a worker), over a pre-built mix of realistic frames laid out at mbuf stride.
+// a worker), over a pre-built mix of realistic frames laid out at mbuf stride;
+// and the rx lcore's admission of perf-mix frames, whose kinds come in random
+// order as on a real span port (the fixed mixes above repeat every ten frames,
+// which a branch predictor learns).
 #include <benchmark/benchmark.h>
 
 #include <cstring>
 #include <random>
 #include <vector>
 
-#include "pipeline/decode.h"
+#include "pipeline/admission.h"
+#include "pipeline/decode_frame.h"
 #include "pipeline/flow_key.h"
 #include "tools/gen/packet_builder.h"
+#include "tools/gen/scenarios.h"
 
 namespace {
 
@@ -165,6 +170,47 @@ void BM_FlowKeyHash(benchmark::State& state) {
     state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(views.size()));
 }
 
+// The rx lcore's per-frame decision (filter.h admit_packet without the mbuf):
+// decode, then admission by the default monitored ports. Frames of
+// callsentry-gen's perf-mix, headers only, 256 bytes apart (2 MiB, so they
+// stay in cache as a burst just copied in does); 8 Ki of them, in random
+// order of kinds. Arg: 1 decodes as rx does (DecodeFill::kAdmission), 0 fills
+// the whole view (what admission cost before it had a mode of its own).
+void BM_Admission(benchmark::State& state) {
+    constexpr size_t kHeadStride = 256;
+    static const auto frames = [] {
+        gen::ScenarioOptions o;
+        o.packets = 8192;
+        return gen::find_scenario("perf-mix")->generate(o);
+    }();
+    std::vector<uint8_t> arena(frames.size() * kHeadStride);
+    std::vector<uint32_t> len, wire_len;  // bytes here; the frame's (decode's bound for the rest)
+    for (size_t i = 0; i < frames.size(); ++i) {
+        const auto& b = frames[i].bytes;
+        std::memcpy(arena.data() + i * kHeadStride, b.data(), std::min(b.size(), kHeadStride));
+        len.push_back(uint32_t(std::min(b.size(), kHeadStride)));
+        wire_len.push_back(uint32_t(b.size()));
+    }
+    Config cfg;
+    std::string why;
+    cfg.monitor_ports = *PortSet::parse(PortSet::kDefaultSpec, &why);
+    size_t admitted = 0;
+    for (auto _ : state) {
+        for (size_t i = 0; i < len.size(); ++i) {
+            __builtin_prefetch(arena.data() + (i + 8) * kHeadStride);
+            PacketView probe;
+            probe.wire_len = wire_len[i];
+            const DecodeStatus st =
+                state.range(0) ? decode_frame<DecodeFill::kAdmission>(arena.data() + i * kHeadStride, len[i], probe)
+                               : decode_frame(arena.data() + i * kHeadStride, len[i], probe);
+            admitted += admission_of(cfg, st, probe) == Admission::kAdmit;
+        }
+    }
+    benchmark::DoNotOptimize(admitted);
+    state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(len.size()));
+    state.counters["admitted"] = double(admitted) / double(state.iterations() * len.size());
+}
+
 void mixes(benchmark::internal::Benchmark* b) {
     b->ArgNames({"mix", "frames"});
     for (int mix : {kMixed, kSynOnly, kDataOnly, kDnsOnly, kVlanOnly, kIpv6Only}) b->Args({mix, 256});
@@ -174,6 +220,7 @@ void mixes(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Decode)->Apply(mixes);
 BENCHMARK(BM_DecodeKeyHash)->Apply(mixes);
 BENCHMARK(BM_FlowKeyHash)->Arg(256)->Arg(16384);
+BENCHMARK(BM_Admission)->ArgName("admission_fill")->Arg(0)->Arg(1);
 
 }  // namespace
 

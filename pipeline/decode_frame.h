@@ -1,15 +1,25 @@
 // decode_frame: the body of decode_packet, inline, for the rx stage. The rx
-// lcore decodes every frame twice over: first into a view of its own that
-// the compiler reduces to the few fields admission reads (no stores into a
-// view for the 90% it drops, which it then pays only in loads), then, for an
-// admitted frame, again into the view the worker gets. Everyone else calls
-// decode_packet (decode.h), which is this function.
+// lcore decodes every frame twice over: first for admission, writing only
+// what the verdict needs (DecodeFill::kAdmission) into a view of its own,
+// then, for an admitted frame (one in ten on perf-mix), the whole view the
+// worker gets. Everyone else calls decode_packet (decode.h), which is this
+// function with the whole view.
 #pragma once
 #include <cstring>
 
 #include "pipeline/decode.h"
 
 namespace cs {
+
+// What decode writes into the view. kView: every field (decode_packet's
+// contract, decode.h). kAdmission: only the verdict's inputs, for the rx
+// stage's drop-or-keep decision on every frame: l4_proto, sport, dport,
+// fragment and frag_proto (and vlan_count, wire_len); the rest of the view is
+// left as it was. Every check is the same in both, so both give the same
+// verdict (tests/test_decode.cpp, fuzz_decode). Skipping the rest (the view's
+// clearing above all) makes admission of perf-mix about a quarter cheaper
+// (perf/RESULTS.md, BM_Admission).
+enum class DecodeFill : uint8_t { kView, kAdmission };
 
 namespace decode_detail {
 
@@ -31,19 +41,8 @@ constexpr int kMaxIpv6ExtHeaders = 8;
 
 inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t == 0x9100; }
 
-// `n`: bytes readable at p; `more`: bytes of the segment beyond them (a chained buffer).
-[[gnu::always_inline]] inline DecodeStatus decode_tcp(const uint8_t* p, uint32_t n, uint32_t more, PacketView& out) {
-    if (n < 20) return DecodeStatus::kTruncatedTcp;
-    out.sport = rd16(p);
-    out.dport = rd16(p + 2);
-    out.seq = rd32(p + 4);
-    out.ack = rd32(p + 8);
-    uint32_t hlen = uint32_t(p[12] >> 4) * 4;
-    out.tcp_flags = p[13];
-    out.window = rd16(p + 14);
-    if (hlen < 20 || hlen > n) return DecodeStatus::kBadTcpOffset;
-
-    TcpOptions& o = out.tcp_opts;
+// The option space of a TCP header (`hlen` bytes at p, options from byte 20).
+[[gnu::always_inline]] inline DecodeStatus walk_tcp_options(const uint8_t* p, uint32_t hlen, TcpOptions& o) {
     uint32_t i = 20;
     while (i < hlen) {
         uint8_t kind = p[i];
@@ -84,6 +83,42 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
         }
         i += olen;
     }
+    return DecodeStatus::kOk;
+}
+
+// `n`: bytes readable at p; `more`: bytes of the segment beyond them (a chained buffer).
+template <DecodeFill F>
+[[gnu::always_inline]] inline DecodeStatus decode_tcp(const uint8_t* p, uint32_t n, uint32_t more, PacketView& out) {
+    if (n < 20) return DecodeStatus::kTruncatedTcp;
+    out.sport = rd16(p);
+    out.dport = rd16(p + 2);
+    if constexpr (F == DecodeFill::kView) {
+        out.seq = rd32(p + 4);
+        out.ack = rd32(p + 8);
+        out.tcp_flags = p[13];
+        out.window = rd16(p + 14);
+    }
+    uint32_t hlen = uint32_t(p[12] >> 4) * 4;
+    if (hlen < 20 || hlen > n) return DecodeStatus::kBadTcpOffset;
+
+    // After the handshake Linux, Windows and macOS send either no options or
+    // exactly NOP, NOP, timestamps, about equally often and in an order no
+    // branch predictor learns. Both layouts are told from the rest without a
+    // branch (the first option word is read from byte 0 when there is none,
+    // which cannot then match), so only handshakes and unusual layouts take
+    // the branch into the options walk (perf/RESULTS.md, BM_Admission).
+    TcpOptions& o = out.tcp_opts;
+    const uint32_t word = rd32(n >= 24 ? p + 20 : p);
+    const bool nop_nop_ts = (hlen == 32) & (word == 0x0101080a);
+    if (__builtin_expect(!((hlen == 20) | nop_nop_ts), 0)) {
+        const DecodeStatus s = walk_tcp_options(p, hlen, o);
+        if (s != DecodeStatus::kOk) return s;
+    } else if (nop_nop_ts) {
+        o.count = 3;
+        o.tsval = rd32(p + 24);
+        o.tsecr = rd32(p + 28);
+        o.present = TcpOptions::kHasTs;
+    }
     out.payload = p + hlen;
     out.payload_len = n - hlen;
     out.payload_wire_len = n + more - hlen;
@@ -92,6 +127,7 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
 
 // `fragment`: the first fragment of a larger datagram; its UDP length covers
 // bytes that arrive in later fragments, so it may exceed what is here.
+template <DecodeFill F>
 [[gnu::always_inline]] inline DecodeStatus decode_udp(const uint8_t* p, uint32_t n, uint32_t more, bool fragment, PacketView& out) {
     if (n < 8) return DecodeStatus::kTruncatedUdp;
     out.sport = rd16(p);
@@ -108,13 +144,15 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
     return DecodeStatus::kOk;
 }
 
+template <DecodeFill F>
 [[gnu::always_inline]] inline DecodeStatus decode_l4(uint8_t proto, const uint8_t* p, uint32_t n, uint32_t more, PacketView& out) {
     out.l4_proto = proto;
-    if (proto == kProtoTcp) return decode_tcp(p, n, more, out);
-    if (proto == kProtoUdp) return decode_udp(p, n, more, out.fragment, out);
+    if (proto == kProtoTcp) return decode_tcp<F>(p, n, more, out);
+    if (proto == kProtoUdp) return decode_udp<F>(p, n, more, out.fragment, out);
     return DecodeStatus::kNotTcpUdp;
 }
 
+template <DecodeFill F>
 [[gnu::always_inline]] inline DecodeStatus decode_ipv4(const uint8_t* p, uint32_t n, uint32_t more, PacketView& out) {
     if (n < 20) return DecodeStatus::kTruncatedIpv4;
     uint32_t ihl = uint32_t(p[0] & 0x0f) * 4;
@@ -123,24 +161,28 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
     uint32_t total = rd16(p + 2);
     if (total < ihl || total > n + more) return DecodeStatus::kBadIpv4Length;
 
-    out.ip_version = 4;
-    out.ip_id = rd16(p + 4);
     uint16_t frag = rd16(p + 6);
-    out.df = (frag & 0x4000) != 0;
     bool more_fragments = (frag & 0x2000) != 0;
     uint16_t offset = frag & 0x1fff;
     out.fragment = more_fragments || offset != 0;
-    out.ttl = p[8];
     uint8_t proto = p[9];
-    out.src = IpAddr::v4_bytes(p + 12);
-    out.dst = IpAddr::v4_bytes(p + 16);
+    if constexpr (F == DecodeFill::kView) {
+        out.ip_version = 4;
+        out.ip_id = rd16(p + 4);
+        out.df = (frag & 0x4000) != 0;
+        out.ttl = p[8];
+        out.src = IpAddr::v4_bytes(p + 12);
+        out.dst = IpAddr::v4_bytes(p + 16);
+    }
     if (out.fragment) {
-        out.more_fragments = more_fragments;
-        out.frag_id = out.ip_id;
-        out.frag_offset = uint16_t(offset * 8);
         out.frag_proto = proto;
-        out.frag_len = uint16_t(total - ihl);
-        if (total <= n) out.frag_data = p + ihl;
+        if constexpr (F == DecodeFill::kView) {
+            out.more_fragments = more_fragments;
+            out.frag_id = out.ip_id;
+            out.frag_offset = uint16_t(offset * 8);
+            out.frag_len = uint16_t(total - ihl);
+            if (total <= n) out.frag_data = p + ihl;
+        }
     }
     if (offset != 0) {
         out.l4_proto = proto;
@@ -148,9 +190,10 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
     }
     // Bytes past the total length are Ethernet padding (or trailer junk), never payload.
     const uint32_t here = total < n ? total : n;
-    return decode_l4(proto, p + ihl, here - ihl, total - here, out);
+    return decode_l4<F>(proto, p + ihl, here - ihl, total - here, out);
 }
 
+template <DecodeFill F>
 [[gnu::always_inline]] inline DecodeStatus decode_ipv6(const uint8_t* p, uint32_t n, uint32_t more, PacketView& out) {
     if (n < 40) return DecodeStatus::kTruncatedIpv6;
     // The enum has no separate IPv6 header-error reason; a wrong version nibble
@@ -161,10 +204,12 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
     // legitimately carries one, so it is counted with the length anomalies.
     if (plen == 0 || plen > n + more - 40) return DecodeStatus::kBadIpv6Length;
 
-    out.ip_version = 6;
-    out.ttl = p[7];
-    out.src = IpAddr::v6_bytes(p + 8);
-    out.dst = IpAddr::v6_bytes(p + 24);
+    if constexpr (F == DecodeFill::kView) {
+        out.ip_version = 6;
+        out.ttl = p[7];
+        out.src = IpAddr::v6_bytes(p + 8);
+        out.dst = IpAddr::v6_bytes(p + 24);
+    }
 
     uint8_t next = p[6];
     const uint8_t* q = p + 40;
@@ -190,7 +235,7 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
                 hlen = 8;
                 break;
             default:
-                return decode_l4(next, q, left, beyond, out);
+                return decode_l4<F>(next, q, left, beyond, out);
         }
         if (seen == kMaxIpv6ExtHeaders || hlen > left) return DecodeStatus::kBadIpv6ExtHeader;
         uint8_t after = q[0];
@@ -219,6 +264,7 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
 
 }  // namespace decode_detail
 
+template <DecodeFill F = DecodeFill::kView>
 [[gnu::always_inline]] inline DecodeStatus decode_frame(const uint8_t* data, uint32_t len, PacketView& out) {
     using namespace decode_detail;
     // Reset what decode owns; a view reused across packets must not keep stale
@@ -234,8 +280,16 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
     // on 128 bytes made decode of a TCP data frame 22.5 ns instead of 11.3
     // (gcc 12 -O3, measured on the development machine).
     static_assert(sizeof(PacketView) == 128);
-    std::memset(static_cast<void*>(&out), 0, 64);
-    std::memset(reinterpret_cast<uint8_t*>(&out) + 64, 0, 64);
+    if constexpr (F == DecodeFill::kView) {
+        std::memset(static_cast<void*>(&out), 0, 64);
+        std::memset(reinterpret_cast<uint8_t*>(&out) + 64, 0, 64);
+    } else {
+        out.vlan_count = 0;
+        out.fragment = false;
+        out.frag_proto = 0;
+        out.l4_proto = 0;
+        out.sport = out.dport = 0;
+    }
     out.ts_ns = ts_ns;
     out.frame = frame;
     out.vantage = vantage;
@@ -248,7 +302,8 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
     while (is_vlan_tpid(type)) {
         if (out.vlan_count == 2) return DecodeStatus::kTooManyVlans;
         if (len - off < 4) return DecodeStatus::kTruncatedVlan;
-        out.vlan[out.vlan_count++] = rd16(data + off) & 0x0fff;
+        if constexpr (F == DecodeFill::kView) out.vlan[out.vlan_count] = rd16(data + off) & 0x0fff;
+        ++out.vlan_count;
         type = rd16(data + off + 2);
         off += 4;
     }
@@ -263,8 +318,8 @@ inline bool is_vlan_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t ==
     // A frame longer than `len` continues in buffers decode cannot read (an
     // mbuf chain): its headers must be here, its payload may run on.
     const uint32_t more = out.wire_len > len ? out.wire_len - len : 0;
-    if (type == kEthIpv4) return decode_ipv4(data + off, len - off, more, out);
-    if (type == kEthIpv6) return decode_ipv6(data + off, len - off, more, out);
+    if (type == kEthIpv4) return decode_ipv4<F>(data + off, len - off, more, out);
+    if (type == kEthIpv6) return decode_ipv6<F>(data + off, len - off, more, out);
     return DecodeStatus::kNotIp;
 }
 

@@ -14,15 +14,14 @@ namespace cs {
 inline PacketView* packet_view_of(rte_mbuf* m) { return static_cast<PacketView*>(rte_mbuf_to_priv(m)); }
 
 // Counts the frame and says whether it belongs to a monitored TCP/UDP flow.
-// Decode runs here into a view that never leaves this function, so the
-// compiler keeps only the fields admission reads: the frames dropped here
-// (most of them) cost loads and compares, and no stores into a view.
+// Decode runs here in admission mode (decode_frame.h): every check, but only
+// the verdict's fields written, into a view that never leaves this function.
 inline bool admit_packet(const Config& cfg, const rte_mbuf* m, RxCounters& n) {
     ++n.packets;
     n.bytes += m->pkt_len;
     PacketView probe;
     probe.wire_len = m->pkt_len;
-    const DecodeStatus s = decode_frame(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, probe);
+    const DecodeStatus s = decode_frame<DecodeFill::kAdmission>(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, probe);
     ++n.decode[size_t(s)];
     switch (admission_of(cfg, s, probe)) {
         case Admission::kAdmit: return true;

@@ -3,6 +3,7 @@
 // frame per anomaly reason, every truncation and many single-byte corruptions
 // of good frames.
 #include "pipeline/decode.h"
+#include "pipeline/decode_frame.h"
 
 #include <gtest/gtest.h>
 
@@ -1154,6 +1155,64 @@ TEST(DecodeRobustness, SingleByteCorruptionsStayInBounds) {
         }
     }
     EXPECT_GT(decoded, 0u);
+}
+
+// The rx stage decides on every frame with decode in admission mode, which
+// writes only the verdict's fields; the worker gets the whole view. The two
+// must never disagree, or a frame would be counted as one thing and analysed
+// as another: same verdict, protocol, ports and fragment facts, on good
+// frames cut at every length, on every anomaly, and on corrupted bytes.
+::testing::AssertionResult same_admission(const Bytes& f, size_t len) {
+    std::unique_ptr<uint8_t[]> exact(new uint8_t[len ? len : 1]);
+    std::memcpy(exact.get(), f.data(), len);
+    PacketView full, probe;
+    const DecodeStatus a = decode_packet(len ? exact.get() : nullptr, uint32_t(len), full);
+    const DecodeStatus b = decode_frame<DecodeFill::kAdmission>(len ? exact.get() : nullptr, uint32_t(len), probe);
+    if (a != b) return ::testing::AssertionFailure() << decode_status_name(a) << " vs " << decode_status_name(b);
+    if (full.vlan_count != probe.vlan_count || full.fragment != probe.fragment || full.wire_len != probe.wire_len)
+        return ::testing::AssertionFailure() << "L2/L3 facts differ";
+    if (full.fragment && full.frag_proto != probe.frag_proto) return ::testing::AssertionFailure() << "frag_proto";
+    if ((a == DecodeStatus::kOk || a == DecodeStatus::kFragment) && full.l4_proto != probe.l4_proto)
+        return ::testing::AssertionFailure() << "l4_proto";
+    if (a == DecodeStatus::kOk && (full.sport != probe.sport || full.dport != probe.dport))
+        return ::testing::AssertionFailure() << "ports";
+    return ::testing::AssertionSuccess();
+}
+
+TEST(DecodeAdmission, GivesTheVerdictAndPortsTheWholeViewGives) {
+    size_t checked = 0;
+    for (const Good& g : good_frames()) {
+        for (size_t len = 0; len <= g.frame.size(); ++len, ++checked)
+            ASSERT_TRUE(same_admission(g.frame, len)) << g.name << " cut to " << len;
+        for (size_t at = 0; at < std::min<size_t>(g.frame.size(), 140); ++at) {
+            for (uint8_t val : {0x00, 0x01, 0x08, 0x0a, 0x11, 0x2c, 0x45, 0x81, 0xff}) {
+                Bytes f = g.frame;
+                f[at] = val;
+                ASSERT_TRUE(same_admission(f, f.size())) << g.name << " @" << at << "=" << int(val);
+                ++checked;
+            }
+        }
+    }
+    for (const Anomaly& a : anomalies()) ASSERT_TRUE(same_admission(a.frame, a.frame.size())) << a.why;
+    EXPECT_GT(checked, 50000u);
+}
+
+// Timestamps then two NOPs: the same 12 option bytes as the common NOP, NOP,
+// timestamps layout, in another order, so they are walked, not recognised.
+TEST(Decode, TimestampsBeforeTheNopsAreWalked) {
+    Bytes f = gen::build_tcp({}, v4(), data_segment(), sequence(10));
+    ASSERT_EQ(f[54], 1);
+    ASSERT_EQ(f[56], 8);
+    const uint8_t ts_first[12] = {8, 10, 0, 0, 0x30, 0x39, 0, 1, 0x09, 0x32, 1, 1};
+    std::memcpy(f.data() + 54, ts_first, 12);
+    PacketView v;
+    ASSERT_EQ(decode(f, v), DecodeStatus::kOk);
+    EXPECT_EQ(v.tcp_opts.present, TcpOptions::kHasTs);
+    EXPECT_EQ(v.tcp_opts.tsval, 12345u);
+    EXPECT_EQ(v.tcp_opts.tsecr, 67890u);
+    EXPECT_EQ(v.tcp_opts.count, 3);
+    EXPECT_EQ(v.payload, f.data() + 66);
+    EXPECT_TRUE(same_admission(f, f.size()));
 }
 
 }  // namespace
