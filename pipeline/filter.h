@@ -1,9 +1,12 @@
 // filter: decide, per frame, whether anything downstream wants it, and give
-// the frames that are wanted their PacketView (x86: SSE2 streaming stores). Decode anomalies and
-// unmonitored ports are counted here and the packet goes no further.
+// the frames that are wanted their PacketView (on x86, with streaming stores).
+// Decode anomalies and unmonitored ports are counted here and the packet goes
+// no further.
 #pragma once
-#include <emmintrin.h>
 #include <rte_mbuf.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "pipeline/admission.h"
 #include "pipeline/decode_frame.h"
@@ -50,10 +53,14 @@ inline PacketView view_of(const rte_mbuf* m, uint64_t ts_ns, uint32_t frame, uin
 // without asking, and the worker reads the view from there. They are weakly
 // ordered: the caller fences (rte_wmb) before the mbuf is enqueued.
 inline void hand_view(rte_mbuf* m, const PacketView& v) {
+#if defined(__SSE2__)
     static_assert(sizeof(PacketView) == 128 && RTE_CACHE_LINE_SIZE == 64);
     auto* to = static_cast<__m128i*>(rte_mbuf_to_priv(m));  // cache-line aligned, after the mbuf header
     const auto* from = reinterpret_cast<const __m128i*>(&v);
     for (int i = 0; i < 8; ++i) _mm_stream_si128(to + i, _mm_loadu_si128(from + i));
+#else
+    *packet_view_of(m) = v;  // elsewhere ordinary stores, until someone measures there
+#endif
 }
 
 }  // namespace cs
