@@ -1164,7 +1164,7 @@ TEST(DecodeRobustness, SingleByteCorruptionsStayInBounds) {
 // frames cut at every length, on every anomaly, and on corrupted bytes.
 ::testing::AssertionResult same_admission(const Bytes& f, size_t len) {
     std::unique_ptr<uint8_t[]> exact(new uint8_t[len ? len : 1]);
-    std::memcpy(exact.get(), f.data(), len);
+    if (len) std::memcpy(exact.get(), f.data(), len);  // an empty frame's data() may be null
     PacketView full, probe;
     const DecodeStatus a = decode_packet(len ? exact.get() : nullptr, uint32_t(len), full);
     const DecodeStatus b = decode_frame<DecodeFill::kAdmission>(len ? exact.get() : nullptr, uint32_t(len), probe);
