@@ -16,9 +16,9 @@ namespace cs {
 // stage's drop-or-keep decision on every frame: l4_proto, sport, dport,
 // fragment and frag_proto (and vlan_count, wire_len); the rest of the view is
 // left as it was. Every check is the same in both, so both give the same
-// verdict (tests/test_decode.cpp, fuzz_decode). Skipping the rest (the view's
-// clearing above all) makes admission of perf-mix about a quarter cheaper
-// (perf/RESULTS.md, BM_Admission).
+// verdict (tests/test_decode.cpp, fuzz_decode). Skipping the rest makes
+// admission of perf-mix about a quarter cheaper (perf/RESULTS.md,
+// BM_Admission).
 enum class DecodeFill : uint8_t { kView, kAdmission };
 
 namespace decode_detail {
@@ -104,9 +104,10 @@ template <DecodeFill F>
     // After the handshake Linux, Windows and macOS send either no options or
     // exactly NOP, NOP, timestamps, about equally often and in an order no
     // branch predictor learns. Both layouts are told from the rest without a
-    // branch (the first option word is read from byte 0 when there is none,
-    // which cannot then match), so only handshakes and unusual layouts take
-    // the branch into the options walk (perf/RESULTS.md, BM_Admission).
+    // branch, so only handshakes and unusual layouts take the one into the
+    // options walk (perf/RESULTS.md, BM_Admission). With fewer than 24 bytes
+    // here the header can only be 20 bytes long: the word is then read from
+    // byte 0, in bounds, and cannot count.
     TcpOptions& o = out.tcp_opts;
     const uint32_t word = rd32(n >= 24 ? p + 20 : p);
     const bool nop_nop_ts = (hlen == 32) & (word == 0x0101080a);

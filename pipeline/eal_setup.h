@@ -12,7 +12,6 @@
 
 #include "pipeline/config.h"
 
-
 namespace cs {
 
 struct PortInfo {
